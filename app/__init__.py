@@ -1,0 +1,39 @@
+"""好差评 bad-review case management service."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    from app import settings
+
+    settings.load(app, config_overrides)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import api, calendar, clock, privacy
+    from app.db import db
+
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    clock.init_app(app)
+    privacy.init_app(app)
+    db.init_app(app)
+    calendar.init_app(app)
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import api
+    from app.evaluation.routes import blp as evaluations
+    from app.service_case.routes import blp as service_cases
+    from app.system.routes import bp as system
+
+    api.register_blueprint(service_cases)
+    api.register_blueprint(evaluations)
+    app.register_blueprint(system)

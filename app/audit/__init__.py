@@ -1,0 +1,2 @@
+"""Append-only, hash-chained audit trail of every state change."""
+from app.audit.service import record, verify_chain  # noqa: F401

@@ -1,0 +1,193 @@
+"""The `haochaping` command line: serve, migrate, manage accounts, verify the audit chain, calendar, demo data."""
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+
+from app import create_app
+from app.db import db
+from app.errors import DomainError
+
+
+class AppGroup(click.Group):
+    """Runs every sub-command inside an app context, and turns domain errors into a message + exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DomainError as err:
+            details = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                for k, v in err.fields.items())
+            click.echo(f"错误 / error: {err.message}" + (f" ({details})" if details else ""), err=True)
+            sys.exit(2)
+
+
+@click.group(cls=AppGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """好差评差评工单管理 — bad-review case management."""
+    if ctx.invoked_subcommand is None:
+        return
+    app = create_app()
+    ctx.obj = app
+    ctx.with_resource(app.app_context())
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--no-scheduler", is_flag=True, help="Do not start the background jobs in this process.")
+@click.pass_obj
+def serve(app, host: str, port: int, threads: int, no_scheduler: bool) -> None:
+    """Serve the web app and API (waitress) with its scheduler."""
+    import waitress
+
+    from app import jobs
+
+    if app.config.get("SCHEDULER_ENABLED") and not no_scheduler:
+        jobs.start_scheduler(app)
+    click.echo(f"好差评服务运行于 http://{host}:{port}  (数据库: {db.engine.url.render_as_string(hide_password=True)})")
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_obj
+def db_upgrade(app, revision: str) -> None:
+    """Migrate the schema up to REVISION (default: head)."""
+    from app import migrate
+
+    migrate.upgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"数据库已迁移至 {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@click.pass_obj
+def db_downgrade(app, revision: str) -> None:
+    """Migrate the schema down to REVISION ("base" removes every table)."""
+    from app import migrate
+
+    migrate.downgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"数据库已回退至 {revision}")
+
+
+@db_group.command("heads")
+def db_heads() -> None:
+    """Show the migration head(s)."""
+    from app import migrate
+
+    click.echo("\n".join(migrate.heads()))
+
+
+@main.group("user")
+def user_group() -> None:
+    """Staff accounts and integration clients."""
+
+
+@user_group.command("create")
+@click.option("--username", required=True)
+@click.option("--display-name", required=True)
+@click.option("--org", "org_code", required=True, help="Org unit code the account belongs to.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="Repeatable: handler, dept_lead, supervisor, supervisor_lead, policy_admin, auditor, "
+                   "sysadmin, integration.")
+@click.option("--password", help="Omit to be prompted; integration clients use tokens and need none.")
+@click.option("--client", is_flag=True, help="An integration client (a system), signs in with tokens only.")
+def user_create(username, display_name, org_code, roles, password, client) -> None:
+    """Create an account."""
+    from app.org import service as org_service
+    from app.user import service as user_service
+    from app.user.models import AccountKind
+
+    if not client and password is None:
+        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    org = org_service.find_by_code(org_code)
+    if org is None:
+        raise click.BadParameter(f"机构编码 {org_code} 不存在", param_hint="--org")
+    user = user_service.create(username=username, display_name=display_name, org_unit=org, roles=list(roles),
+                               password=password, kind=AccountKind.client if client else AccountKind.person,
+                               actor="cli")
+    db.session.commit()
+    click.echo(f"已创建账号 {user.username}（{', '.join(sorted(map(str, user.roles)))}）")
+
+
+@main.group("token")
+def token_group() -> None:
+    """API tokens."""
+
+
+@token_group.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="What the token is for, e.g. 'hall evaluators'.")
+@click.option("--org", "org_codes", multiple=True, help="Repeatable: limit the token to these org subtrees.")
+@click.option("--expires-days", type=click.IntRange(1, 3650), help="Days until the token expires.")
+def token_create(username, name, org_codes, expires_days) -> None:
+    """Issue an API token; it is printed once and stored only as a hash."""
+    from app.clock import now
+    from app.org import service as org_service
+    from app.user import service as user_service
+
+    user = user_service.get_by_username(username)
+    if user is None:
+        raise click.BadParameter(f"账号 {username} 不存在", param_hint="--username")
+    units = []
+    for code in org_codes:
+        unit = org_service.find_by_code(code)
+        if unit is None:
+            raise click.BadParameter(f"机构编码 {code} 不存在", param_hint="--org")
+        units.append(unit)
+    expires = now() + timedelta(days=expires_days) if expires_days else None
+    issued = user_service.issue_token(user=user, name=name, org_units=units, expires_at=expires, actor="cli")
+    db.session.commit()
+    click.echo("令牌只显示这一次，请妥善保存 / shown once, store it safely:", err=True)
+    click.echo(issued.plaintext)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain and report the first broken link."""
+    from app.audit import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"审计链完整：已校验 {report.checked} 条记录 / audit chain intact ({report.checked} events)")
+        return
+    click.echo(f"审计链断裂于第 {report.broken_at} 条：{report.reason} / chain broken at seq {report.broken_at}",
+               err=True)
+    sys.exit(1)
+
+
+@main.command("seed-demo")
+@click.option("--cases", default=3000, show_default=True, type=click.IntRange(0, 200_000),
+              help="Service cases to generate over the last 60 days.")
+@click.option("--seed", default=20261121, show_default=True, help="Random seed (same seed, same data).")
+def seed_demo(cases: int, seed: int) -> None:
+    """Load a small demo province slice (idempotent)."""
+    from app.demo import seed as demo_seed
+
+    summary = demo_seed.run(cases=cases, seed=seed)
+    db.session.commit()
+    click.echo(summary)
+
+
+def _add_domain_groups() -> None:
+    from app.calendar.cli import calendar_cli
+
+    main.add_command(calendar_cli)
+
+
+_add_domain_groups()

@@ -1,0 +1,1 @@
+"""Evaluations (评价) of service cases, and their intake from every channel."""

@@ -1,0 +1,7 @@
+"""Every model, imported once so the metadata (and Alembic's autogenerate) sees all tables."""
+from app.audit.models import AuditEvent  # noqa: F401
+from app.case.models import BadReviewCase  # noqa: F401
+from app.evaluation.models import Evaluation  # noqa: F401
+from app.org.models import OrgUnit  # noqa: F401
+from app.service_case.models import ServiceCase, ServiceItem  # noqa: F401
+from app.user.models import ApiToken, User, UserRole  # noqa: F401

@@ -1,0 +1,1 @@
+"""The organisation tree: regions, departments, halls and windows, and who supervises whom."""

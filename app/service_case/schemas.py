@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.service_case.models import ApplicantKind, ServiceChannel
+
+
+class ServiceCaseCreateSchema(Schema):
+    case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    org_code = fields.String(required=True, metadata={"description": "办理单位（责任部门）机构编码"})
+    window_code = fields.String(load_default=None, allow_none=True)
+    staff_username = fields.String(load_default=None, allow_none=True)
+    channel = fields.Enum(ServiceChannel, required=True, by_value=True)
+    applicant_kind = fields.Enum(ApplicantKind, required=True, by_value=True)
+    applicant_name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    applicant_phone = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Regexp(r"^\+?[0-9\-]{5,20}$", error="电话号码格式无效"))
+    applicant_cert_no = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Regexp(r"^[0-9A-Za-z\-]{6,32}$", error="证件号码格式无效"))
+    accepted_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class ServiceCaseReadSchema(Schema):
+    case_no = fields.String()
+    item_code = fields.String(attribute="item.code")
+    item_name = fields.String(attribute="item.name")
+    org_code = fields.String(attribute="org_unit.code")
+    org_name = fields.String(attribute="org_unit.name")
+    window_code = fields.String(attribute="window.code", allow_none=True)
+    staff_username = fields.String(attribute="staff.username", allow_none=True)
+    channel = fields.Enum(ServiceChannel, by_value=True)
+    applicant_kind = fields.Enum(ApplicantKind, by_value=True)
+    applicant_name = fields.String()
+    applicant_phone = fields.String(allow_none=True)
+    applicant_cert_no = fields.String(allow_none=True)
+    accepted_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,1 @@
+"""Service health and other endpoints that belong to no domain concept."""

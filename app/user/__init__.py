@@ -1,0 +1,1 @@
+"""Staff accounts, integration clients, roles, passwords and API tokens."""

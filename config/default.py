@@ -1,0 +1,38 @@
+# Defaults for every environment. Override per environment in config/<HCP_ENV>.py and per
+# deployment with HCP_* environment variables (HCP_DATABASE_URL, HCP_SECRET_KEY, HCP_DATA_KEYS …).
+
+# Empty: an SQLite file under instance/ (SQLITE_FILENAME). Production: postgresql+psycopg://user:pw@host/db
+DATABASE_URL = ""
+SQLITE_FILENAME = "haochaping.sqlite3"
+SQL_ECHO = False
+
+SECRET_KEY = "insecure-development-key"
+# Fernet keys (comma separated) encrypting evaluator phone and certificate numbers; the first one
+# encrypts, all decrypt. Generate: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+DATA_KEYS = "ZGV2ZWxvcG1lbnQtb25seS1pbnNlY3VyZS1rZXktMDA="
+
+TIMEZONE = "Asia/Shanghai"
+# Working-day calendar: YAML files per year; a deadline ends at this local time of its last day.
+CALENDAR_DIR = ""
+CALENDAR_CUTOFF = "24:00"
+
+# Evaluation intake
+COMMENT_MAX_LENGTH = 1000
+REASON_MAX_COUNT = 10
+BATCH_MAX_ITEMS = 1000
+# Tolerated clock skew of evaluation devices before an evaluation counts as "in the future".
+EVALUATION_FUTURE_SKEW_SECONDS = 300
+
+API_PAGE_SIZE = 50
+API_PAGE_SIZE_MAX = 500
+
+# REST layer / OpenAPI (flask-smorest)
+API_TITLE = "好差评差评工单管理 API"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api/v1"
+OPENAPI_JSON_PATH = "openapi.json"
+JSON_SORT_KEYS = False
+
+SCHEDULER_ENABLED = False
+CLOCK_OFFSET_SECONDS = 0

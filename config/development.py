@@ -1,0 +1,2 @@
+# Local development: SQLite under instance/, demo keys.
+SCHEDULER_ENABLED = True

@@ -1,0 +1,5 @@
+# Production: every secret must come from the environment (HCP_SECRET_KEY, HCP_DATA_KEYS,
+# HCP_DATABASE_URL=postgresql+psycopg://…); start-up refuses the development defaults.
+SECRET_KEY = ""
+DATA_KEYS = ""
+SCHEDULER_ENABLED = True
