@@ -36,3 +36,6 @@ JSON_SORT_KEYS = False
 
 SCHEDULER_ENABLED = False
 CLOCK_OFFSET_SECONDS = 0
+
+# argon2id parameters: a profile name from argon2.profiles (RFC_9106_LOW_MEMORY: 64 MiB, 3 passes).
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from .data import CalendarDataError, Notice, YearData, load_directory, load_file, parse_year
+from .data import (
+    CalendarDataError,
+    Notice,
+    YearData,
+    load_directory,
+    load_file,
+    parse_year,
+)
 from .deadline import DEFAULT_CUTOFF, DEFAULT_TIMEZONE, Deadline, compute_deadline
 from .workdays import CalendarStatus, WorkingDayCalendar
 

@@ -29,6 +29,8 @@ __all__ = [
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 TOP_LEVEL_KEYS = frozenset({"year", "notice", "holidays", "workdays", "notes", "confirmed_by"})
 SATURDAY = 5
+# libyaml's loader is ~10x faster at start-up; same safe semantics.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CalendarDataError(ValueError):
@@ -91,7 +93,7 @@ def load_file(path: str | Path) -> YearData:
     if not match:
         raise CalendarDataError(str(path), "file name must be YYYY.yaml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         # PyYAML raises ValueError for impossible dates such as 2024-02-30.
         raise CalendarDataError(str(path), f"cannot read calendar file: {exc}") from exc

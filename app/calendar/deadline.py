@@ -35,6 +35,7 @@ import datetime as dt
 import operator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -105,17 +106,20 @@ def local_date(start: dt.date | dt.datetime, tz: dt.tzinfo) -> dt.date:
     raise TypeError(f"start must be a date or an aware datetime, not {type(start).__name__}")
 
 
+@lru_cache(maxsize=4096)
 def due_instant(day: dt.date, cutoff_minutes: int, tz: dt.tzinfo) -> dt.datetime:
     """The cutoff on ``day`` in ``tz`` as an aware UTC datetime.
 
     Built from wall-clock values rather than by adding a timedelta, so the
-    result stays right in zones with daylight saving time too.
+    result stays right in zones with daylight saving time too. Cached: time
+    zone arithmetic is the most expensive step of ``compute_deadline`` and
+    deadlines cluster on few dates.
     """
     if cutoff_minutes == MINUTES_PER_DAY:
         local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     else:
         local = dt.datetime.combine(day, dt.time(*divmod(cutoff_minutes, 60)), tzinfo=tz)
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 def compute_deadline(

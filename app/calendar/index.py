@@ -38,9 +38,13 @@ def working_ordinals(year: int, holidays: set[int], workdays: set[int]) -> list[
     ]
 
 
-def nth_after(ordinals_of: YearOrdinals, start: int, n: int) -> int:
-    """Ordinal of the n-th (n >= 1) working day strictly after ``start``."""
-    year = year_of(start)
+def nth_after(ordinals_of: YearOrdinals, start: int, n: int, year: int | None = None) -> int:
+    """Ordinal of the n-th (n >= 1) working day strictly after ``start``.
+
+    ``year`` is ``start``'s year when the caller already knows it (saves a
+    date construction on the hot path).
+    """
+    year = year_of(start) if year is None else year
     days = ordinals_of(year)
     position = bisect_right(days, start)
     while n > len(days) - position:
@@ -50,9 +54,9 @@ def nth_after(ordinals_of: YearOrdinals, start: int, n: int) -> int:
     return days[position + n - 1]
 
 
-def nth_before(ordinals_of: YearOrdinals, start: int, n: int) -> int:
+def nth_before(ordinals_of: YearOrdinals, start: int, n: int, year: int | None = None) -> int:
     """Ordinal of the n-th (n >= 1) working day strictly before ``start``."""
-    year = year_of(start)
+    year = year_of(start) if year is None else year
     days = ordinals_of(year)
     position = bisect_left(days, start)  # working days before start in this year
     while n > position:

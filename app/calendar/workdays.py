@@ -25,12 +25,23 @@ from workalendar.core import SAT, SUN, Calendar, cleaned_date
 
 from . import index
 from .data import YearData, load_directory, load_file, parse_year
-from .deadline import DEFAULT_CUTOFF, DEFAULT_TIMEZONE, Deadline, compute_deadline, parse_cutoff
+from .deadline import (
+    DEFAULT_CUTOFF,
+    DEFAULT_TIMEZONE,
+    Deadline,
+    compute_deadline,
+    parse_cutoff,
+)
 
 logger = logging.getLogger("app.calendar")
 
 FALLBACK_HOLIDAY = "元旦 (provisional: no data for this year)"
 DateLike = dt.date | dt.datetime
+
+
+def _as_date(day: DateLike) -> dt.date:
+    """workalendar's ``cleaned_date`` without its slow ``hasattr`` probe for plain dates."""
+    return day if type(day) is dt.date else cleaned_date(day)
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,8 @@ class WorkingDayCalendar(Calendar):
     def missing_years(self, first: dt.date, last: dt.date) -> tuple[int, ...]:
         """Years between two dates (inclusive, either order) that have no data."""
         low, high = sorted((first.year, last.year))
+        if low == high:  # the common case, kept cheap for deadline()
+            return () if low in self._years else (low,)
         return tuple(year for year in range(low, high + 1) if year not in self._years)
 
     def status(self, today: dt.date | None = None) -> CalendarStatus:
@@ -164,10 +177,13 @@ class WorkingDayCalendar(Calendar):
             )
 
     def _ordinals(self, year: int) -> tuple[int, ...]:
-        return self._year_index(year).working
+        cached = self._index.get(year)
+        return (cached or self._year_index(year)).working
 
-    def _is_working_ordinal(self, ordinal: int) -> bool:
-        return ordinal in self._year_index(index.year_of(ordinal)).working_set
+    def _is_working_ordinal(self, ordinal: int, year: int | None = None) -> bool:
+        year = index.year_of(ordinal) if year is None else year
+        cached = self._index.get(year) or self._year_index(year)
+        return ordinal in cached.working_set
 
     def _exceptions(self, extra_working_days: Any, extra_holidays: Any) -> dict[int, bool]:
         """Extra days whose status differs from the data; working days win, as in workalendar."""
@@ -190,7 +206,7 @@ class WorkingDayCalendar(Calendar):
         return super().holidays(year)
 
     def is_holiday(self, day: DateLike, extra_holidays: Iterable[DateLike] | None = None) -> bool:
-        day = cleaned_date(day)
+        day = _as_date(day)
         if extra_holidays and day in {cleaned_date(extra) for extra in extra_holidays}:
             return True
         return day in self._year_index(day.year).holiday_set
@@ -202,12 +218,13 @@ class WorkingDayCalendar(Calendar):
         extra_holidays: Iterable[DateLike] | None = None,
     ) -> bool:
         """Official status, overridable per call; ``extra_working_days`` win over holidays."""
-        ordinal = cleaned_date(day).toordinal()
+        day = _as_date(day)
+        ordinal = day.toordinal()
         if extra_working_days or extra_holidays:
             exceptions = self._exceptions(extra_working_days, extra_holidays)
             if ordinal in exceptions:
                 return exceptions[ordinal]
-        return self._is_working_ordinal(ordinal)
+        return self._is_working_ordinal(ordinal, day.year)
 
     def add_working_days(
         self,
@@ -218,19 +235,19 @@ class WorkingDayCalendar(Calendar):
         keep_datetime: bool = False,
     ) -> DateLike:
         """The ``delta``-th working day after (before, if negative) ``day``, by bisect jumps."""
-        start = cleaned_date(day, keep_datetime)
-        ordinal = cleaned_date(start).toordinal()
+        start = _as_date(day)
+        ordinal = start.toordinal()
         if extra_working_days or extra_holidays:
             exceptions = self._exceptions(extra_working_days, extra_holidays)
             target = index.walk(self._ordinals, ordinal, delta, exceptions)
         elif delta > 0:
-            target = index.nth_after(self._ordinals, ordinal, delta)
+            target = index.nth_after(self._ordinals, ordinal, delta, start.year)
         elif delta < 0:
-            target = index.nth_before(self._ordinals, ordinal, -delta)
+            target = index.nth_before(self._ordinals, ordinal, -delta, start.year)
         else:
             target = ordinal
-        if isinstance(start, dt.datetime):
-            return start + dt.timedelta(days=target - ordinal)
+        if keep_datetime and isinstance(day, dt.datetime):
+            return day + dt.timedelta(days=target - ordinal)
         return dt.date.fromordinal(target)
 
     def sub_working_days(
@@ -255,7 +272,7 @@ class WorkingDayCalendar(Calendar):
         extra_holidays: Iterable[DateLike] | None = None,
     ) -> int:
         """Working days in (start, end], plus ``start`` itself if asked; order does not matter."""
-        first, last = sorted((cleaned_date(start).toordinal(), cleaned_date(end).toordinal()))
+        first, last = sorted((_as_date(start).toordinal(), _as_date(end).toordinal()))
         if first == last:
             return 0  # workalendar returns 0 here even with include_start
         exceptions = self._exceptions(extra_working_days, extra_holidays)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.evaluation.models import EvaluationChannel, EvaluationSource
+from app.evaluation.models import EvaluationChannel
 
 
 class EvaluationCreateSchema(Schema):
@@ -53,13 +53,13 @@ class EvaluationReadSchema(Schema):
     level = fields.Integer()
     level_label = fields.String()
     is_bad = fields.Boolean()
-    channel = fields.Enum(EvaluationChannel, by_value=True)
+    channel = fields.String()
     real_name = fields.Boolean()
     comment = fields.String(allow_none=True)
     reasons = fields.List(fields.String())
     evaluated_at = fields.DateTime()
     received_at = fields.DateTime()
-    source = fields.Enum(EvaluationSource, by_value=True)
+    source = fields.String()
     adopted = fields.Boolean()
     adoption_reason = fields.String(allow_none=True)
     evaluator = fields.Dict(metadata={"description": "评价人（按角色脱敏）"})

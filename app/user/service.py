@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import select
 
 from app import audit
@@ -18,7 +19,13 @@ from app.errors import ConflictError, ValidationError
 from app.org.models import OrgUnit
 from app.user.models import AccountKind, ApiToken, Role, User, UserRole
 
-_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's recommended profile; the test configuration picks a cheap one."""
+    profile = current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
 TOKEN_PREFIX = "hcp"
 MIN_PASSWORD_LENGTH = 10
 
@@ -43,7 +50,7 @@ def create(*, username: str, display_name: str, org_unit: OrgUnit, roles: list[s
     if get_by_username(username) is not None:
         raise ConflictError(f"用户名 {username} 已存在", field="username")
     user = User(username=username, display_name=display_name, org_unit=org_unit, kind=kind,
-                password_hash=_hasher.hash(password) if password else None, created_at=now(),
+                password_hash=_hasher().hash(password) if password else None, created_at=now(),
                 role_rows=[UserRole(role=Role(r)) for r in sorted(set(roles))])
     db.session.add(user)
     db.session.flush()
@@ -57,7 +64,7 @@ def check_password(user: User, password: str) -> bool:
     if not user.password_hash or not user.active:
         return False
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

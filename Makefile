@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine (see README.md):
+#   make serve  — install, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite under instance/)
+#   make test   — install the test dependencies and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test install lint bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	$(BIN)/haochaping db upgrade
+	$(BIN)/haochaping seed-demo
+	$(BIN)/haochaping serve --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check app tests
+
+bench: install
+	$(BIN)/python tests/benchmarks/bench_deadline.py

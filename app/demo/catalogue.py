@@ -1,0 +1,175 @@
+"""Static demo data: a fictional province slice (江南省临江市), its departments, windows, service items,
+people's names and the words evaluators use. Codes follow the administrative-division pattern (6 digits
+for province/city/county, 9 for towns and streets, 12 for villages and communities) but the prefix 39
+belongs to no real province, so nothing here can be mistaken for real records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVINCE = ("390000", "江南省")
+CITY = ("390100", "临江市")
+
+
+@dataclass(frozen=True)
+class Town:
+    code: str
+    name: str
+    villages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+    abbr: str  # username prefix of its staff
+    towns: tuple[Town, ...]
+    weight: int  # share of the service cases
+
+
+COUNTIES = (
+    County("390102", "云溪区", "yx", (
+        Town("390102001", "云溪街道", ("望江社区", "锦绣社区")),
+        Town("390102002", "东湖街道", ("湖滨社区", "东湖花园社区")),
+        Town("390102003", "桂园街道", ("桂园新村社区", "丹桂社区")),
+    ), 55),
+    County("390121", "青山县", "qs", (
+        Town("390121100", "城关镇", ("东门社区", "南门社区")),
+        Town("390121101", "青石镇", ("青石村", "枫林村")),
+        Town("390121200", "白沙乡", ("白沙村", "上坪村")),
+    ), 45),
+)
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str  # unit code suffix, e.g. 390102-RSJ
+    name: str  # template: {city} and {county}
+    handlers: int
+
+
+DEPARTMENTS = (
+    Department("RSJ", "{county}人力资源和社会保障局", 3),
+    Department("SCJGJ", "{county}市场监督管理局", 3),
+    Department("GJJ", "{city}住房公积金管理中心{county}分中心", 2),
+    Department("BDC", "{county}不动产登记中心", 3),
+    Department("YBJ", "{county}医疗保障局", 2),
+    Department("SWJ", "国家税务总局{city}{county}税务局", 2),
+    Department("MZJ", "{county}民政局", 2),
+)
+
+HALL = ("ZWFW", "{county}政务服务中心")
+SUPERVISION = ("SPJ-JDK", "{county}行政审批局监督考核科")
+CITY_SUPERVISION = ("SPJ-JDK", "{city}行政审批局监督考核科")
+
+# (window number, name, department key): each department's service cases are taken at its own windows.
+WINDOWS = (
+    (1, "1号窗口（社会保障综合受理）", "RSJ"),
+    (2, "2号窗口（社会保障综合受理）", "RSJ"),
+    (3, "3号窗口（医疗保障）", "YBJ"),
+    (4, "4号窗口（企业开办）", "SCJGJ"),
+    (5, "5号窗口（企业开办）", "SCJGJ"),
+    (6, "6号窗口（不动产登记）", "BDC"),
+    (7, "7号窗口（不动产交易税费）", "SWJ"),
+    (8, "8号窗口（住房公积金）", "GJJ"),
+    (9, "9号窗口（社会事务）", "MZJ"),
+)
+
+
+@dataclass(frozen=True)
+class ItemTemplate:
+    department: str
+    name: str
+    promise_days: int  # 承诺办结时限 in working days; 0 = 即办件
+    legal_share: float  # share of applicants that are legal persons
+    weight: int  # relative volume
+    risk: float = 1.0  # relative bad-review propensity
+
+
+ITEMS = (
+    ItemTemplate("RSJ", "社会保障卡申领", 0, 0.0, 14),
+    ItemTemplate("RSJ", "社会保障卡挂失与补换", 0, 0.0, 8),
+    ItemTemplate("RSJ", "失业登记", 0, 0.0, 5),
+    ItemTemplate("RSJ", "失业保险金申领", 5, 0.0, 4, 1.5),
+    ItemTemplate("RSJ", "就业创业证申领", 0, 0.0, 4),
+    ItemTemplate("RSJ", "灵活就业人员参保登记", 0, 0.0, 6),
+    ItemTemplate("RSJ", "职工基本养老保险关系转移接续", 15, 0.0, 3, 2.0),
+    ItemTemplate("RSJ", "单位参保登记", 0, 1.0, 3),
+    ItemTemplate("SCJGJ", "个体工商户设立登记", 0, 1.0, 9),
+    ItemTemplate("SCJGJ", "企业设立登记", 1, 1.0, 7),
+    ItemTemplate("SCJGJ", "企业变更登记", 1, 1.0, 5),
+    ItemTemplate("SCJGJ", "企业注销登记", 3, 1.0, 3, 1.5),
+    ItemTemplate("SCJGJ", "食品经营许可", 10, 1.0, 3, 2.0),
+    ItemTemplate("SCJGJ", "营业执照遗失补领", 0, 1.0, 2),
+    ItemTemplate("GJJ", "住房公积金提取（租房）", 0, 0.0, 8),
+    ItemTemplate("GJJ", "住房公积金提取（购房）", 3, 0.0, 5),
+    ItemTemplate("GJJ", "住房公积金个人住房贷款申请", 10, 0.0, 2, 2.0),
+    ItemTemplate("GJJ", "住房公积金缴存证明开具", 0, 0.0, 4),
+    ItemTemplate("GJJ", "单位住房公积金缴存登记", 0, 1.0, 2),
+    ItemTemplate("BDC", "不动产登记资料查询", 0, 0.1, 8),
+    ItemTemplate("BDC", "不动产首次登记", 5, 0.3, 2, 1.5),
+    ItemTemplate("BDC", "不动产转移登记", 5, 0.1, 5, 2.0),
+    ItemTemplate("BDC", "不动产抵押权登记", 3, 0.2, 4, 1.5),
+    ItemTemplate("BDC", "不动产抵押权注销登记", 1, 0.2, 3),
+    ItemTemplate("YBJ", "基本医疗保险参保登记", 0, 0.0, 6),
+    ItemTemplate("YBJ", "异地就医备案", 0, 0.0, 6),
+    ItemTemplate("YBJ", "零星医疗费用报销", 10, 0.0, 3, 2.0),
+    ItemTemplate("YBJ", "门诊慢特病待遇认定", 10, 0.0, 2, 1.5),
+    ItemTemplate("YBJ", "医保关系转移接续", 5, 0.0, 2),
+    ItemTemplate("SWJ", "发票领用", 0, 1.0, 5),
+    ItemTemplate("SWJ", "增值税普通发票代开", 0, 0.5, 4),
+    ItemTemplate("SWJ", "个人所得税纳税记录开具", 0, 0.0, 4),
+    ItemTemplate("SWJ", "契税申报", 0, 0.0, 4),
+    ItemTemplate("MZJ", "结婚登记", 0, 0.0, 3),
+    ItemTemplate("MZJ", "最低生活保障申请", 20, 0.0, 1, 2.0),
+    ItemTemplate("MZJ", "困难残疾人生活补贴和重度残疾人护理补贴申请", 20, 0.0, 1, 1.5),
+)
+
+# How the service itself was delivered, with the evaluation channels its applicants use.
+SERVICE_CHANNELS = (("window", 62), ("online", 20), ("app", 10), ("self_service", 5), ("mail", 3))
+EVALUATION_CHANNELS = {
+    "window": (("window_device", 55), ("qr_code", 25), ("sms", 10), ("hotline", 5), ("paper_form", 5)),
+    "online": (("web", 70), ("sms", 20), ("hotline", 10)),
+    "app": (("app", 85), ("sms", 15)),
+    "self_service": (("self_service_terminal", 85), ("qr_code", 15)),
+    "mail": (("sms", 60), ("web", 25), ("hotline", 15)),
+}
+# Seconds from finishing the service to the evaluation, and from the evaluation to its receipt.
+EVALUATION_DELAY = {
+    "window_device": (15, 300), "qr_code": (60, 1800), "self_service_terminal": (10, 120),
+    "paper_form": (60, 600), "web": (300, 259_200), "app": (300, 259_200),
+    "sms": (3600, 172_800), "hotline": (3600, 432_000),
+}
+RECEIPT_DELAY = {"paper_form": (7200, 86_400)}  # window staff key paper forms in later
+DEFAULT_RECEIPT_DELAY = (1, 90)
+
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏"
+            "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严")
+GIVEN_CHARS = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建文辉力玉萍红燕鹏飞斌宇浩凯秀云"
+               "海亮晨欣怡婷雪梅琳子轩梓涵浩然一诺欣妍思雨俊杰志国春花晓东立新")
+TRADE_NAMES = ("恒达", "鑫源", "华信", "锦程", "瑞丰", "嘉禾", "宏远", "同创", "云帆", "顺昌", "德润", "和泰",
+               "长青", "百川", "融通", "安居", "惠民", "天成", "汇丰源", "青禾")
+TRADES = ("商贸", "餐饮管理", "建筑工程", "电子科技", "物流", "装饰工程", "农业开发", "信息技术", "食品", "家政服务")
+SHOP_KINDS = ("小吃店", "便利店", "理发店", "五金店", "水果店", "服装店", "汽车维修部", "早餐店")
+
+POSITIVE_COMMENTS = (
+    "工作人员很耐心，一次就办好了", "办事效率高，点赞", "窗口服务热情，解释得很清楚", "不用跑第二趟，很方便",
+    "网上办理很顺利，进度通知及时", "材料一次性告知，省心", "比以前快多了", "帮办代办服务很贴心",
+    "自助机操作简单，几分钟就好了", "大厅环境整洁，引导员很热情",
+)
+NEUTRAL_COMMENTS = (
+    "排队时间有点长", "整体还可以，就是叫号有点慢", "材料清单能再写清楚一点就好了", "停车不太方便",
+    "网上系统偶尔卡顿", "办好了，但中间补了一次材料",
+)
+# Jiangning's four aspects of a bad review, each with what evaluators typically write.
+COMPLAINTS = {
+    "attitude": ("工作人员态度冷淡，问了两遍都不耐烦", "窗口人员一直看手机，让我自己看墙上的说明",
+                 "说话很冲，感觉不被尊重", "咨询时被推到别的窗口，来回跑了三次"),
+    "efficiency": ("排队两个多小时才轮到我", "承诺的时间到了还没办好，打电话也没人接",
+                   "系统故障让明天再来，白跑一趟", "同一份材料要求交了三次"),
+    "quality": ("材料没有一次性告知，补了两次材料", "证件信息打印错误，又要重新办理",
+                "不同工作人员说法不一致", "网上说可以全程网办，结果还是要到现场"),
+    "environment": ("大厅太挤，没有座位", "自助机坏了没人管", "叫号屏不显示，过号了都不知道",
+                    "没有无障碍通道，老人进出不方便"),
+}
+COMPLAINT_WEIGHTS = (("attitude", 30), ("efficiency", 35), ("quality", 22), ("environment", 13))
