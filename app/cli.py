@@ -11,8 +11,8 @@ from app.db import db
 from app.errors import DomainError
 
 
-class AppGroup(click.Group):
-    """Runs every sub-command inside an app context, and turns domain errors into a message + exit 2."""
+class DomainCommand(click.Command):
+    """Turns a domain error (bad input found by a service) into a clear message and exit code 2."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -21,7 +21,14 @@ class AppGroup(click.Group):
             details = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                                 for k, v in err.fields.items())
             click.echo(f"错误 / error: {err.message}" + (f" ({details})" if details else ""), err=True)
-            sys.exit(2)
+            ctx.exit(2)
+
+
+class AppGroup(click.Group):
+    """Every command of the tree reports domain errors the same way."""
+
+    command_class = DomainCommand
+    group_class = type
 
 
 @click.group(cls=AppGroup)

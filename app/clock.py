@@ -5,9 +5,9 @@ Nothing else reads the system time: deadlines, timers, audit stamps and validati
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Iterator
 
 from flask import current_app, has_app_context
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -51,18 +52,28 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+class _AppSession(Session):
+    """Binds to the current app's engine, so several apps (tests, tools) can live in one process."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["db_engine"]
+
+
 class Database:
-    """Holds the engine and a scoped session for one Flask app."""
+    """A scoped session for whichever Flask app is current; each app owns its engine."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False)
+        self.session_factory = sessionmaker(class_=_AppSession, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
 
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db_engine"]
+
     def init_app(self, app) -> None:
-        url = app.config["DATABASE_URL"]
-        self.engine = make_engine(url, echo=app.config.get("SQL_ECHO", False))
-        self.session_factory.configure(bind=self.engine)
+        app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
         app.extensions["db"] = self
 
         @app.teardown_appcontext

@@ -38,8 +38,6 @@ def database_url(tmp_path_factory):
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    if db.engine is not None:
-        db.engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -50,12 +48,13 @@ def app(database_url):
     app = create_app({"ENV": "testing", "DATABASE_URL": database_url})
     migrate.upgrade(database_url)
     app.extensions["clock"] = FrozenClock(TEST_NOW)
-    return app
+    yield app
+    app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture
 def is_postgres(app) -> bool:
-    return db.engine.dialect.name == "postgresql"
+    return app.extensions["db_engine"].dialect.name == "postgresql"
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +64,7 @@ def _transaction(request, app):
         yield
         return
     app.extensions["clock"].set(TEST_NOW)
-    connection = db.engine.connect()
+    connection = app.extensions["db_engine"].connect()
     outer = connection.begin()
     db.session.remove()
     db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
@@ -76,7 +75,7 @@ def _transaction(request, app):
     finally:
         ctx.pop()
         db.session.remove()
-        db.session_factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
         outer.rollback()
         connection.close()
 

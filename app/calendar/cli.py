@@ -49,6 +49,13 @@ def _parse_start(value: str) -> dt.date | dt.datetime:
     return parsed
 
 
+def _wall_clock(deadline_date: dt.date, local: dt.datetime) -> str:
+    """'2026-10-13 24:00' rather than '2026-10-14 00:00', as officials phrase it."""
+    if local.time() == dt.time(0) and local.date() == deadline_date + dt.timedelta(days=1):
+        return f"{deadline_date.isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 @calendar_cli.command("status")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Override today's date.")
 def status_command(today: dt.datetime | None) -> None:
@@ -80,7 +87,10 @@ def deadline_command(start: str, n: int) -> None:
     result = calendar.deadline(_parse_start(start), n)
     local = result.due_at.astimezone(calendar.timezone)
     click.echo(f"deadline date: {result.date.isoformat()}")
-    click.echo(f"due at: {local.isoformat()} ({calendar.timezone}) = {result.due_at.isoformat()}")
+    click.echo(
+        f"due at: {_wall_clock(result.date, local)} {calendar.timezone} "
+        f"({local.isoformat()}; UTC {result.due_at.isoformat()})"
+    )
     if result.provisional:
         years = ", ".join(map(str, result.missing_years))
         click.echo(f"provisional (missing years: {years})")

@@ -124,9 +124,10 @@ class WorkingDayCalendar(Calendar):
 
     def missing_years(self, first: dt.date, last: dt.date) -> tuple[int, ...]:
         """Years between two dates (inclusive, either order) that have no data."""
-        low, high = sorted((first.year, last.year))
+        low, high = first.year, last.year
         if low == high:  # the common case, kept cheap for deadline()
             return () if low in self._years else (low,)
+        low, high = min(low, high), max(low, high)
         return tuple(year for year in range(low, high + 1) if year not in self._years)
 
     def status(self, today: dt.date | None = None) -> CalendarStatus:
@@ -235,7 +236,7 @@ class WorkingDayCalendar(Calendar):
         keep_datetime: bool = False,
     ) -> DateLike:
         """The ``delta``-th working day after (before, if negative) ``day``, by bisect jumps."""
-        start = _as_date(day)
+        start = day if type(day) is dt.date else cleaned_date(day)
         ordinal = start.toordinal()
         if extra_working_days or extra_holidays:
             exceptions = self._exceptions(extra_working_days, extra_holidays)

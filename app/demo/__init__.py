@@ -1,1 +1,1 @@
-"""Demo data: a small, fictional province slice (`haochaping seed-demo`), replayed through the real services."""
+"""Demo data: a small fictional province slice (`haochaping seed-demo`), replayed through the services."""

@@ -1,14 +1,19 @@
 """Static demo data: a fictional province slice (江南省临江市), its departments, windows, service items,
-people's names and the words evaluators use. Codes follow the administrative-division pattern (6 digits
-for province/city/county, 9 for towns and streets, 12 for villages and communities) but the prefix 39
-belongs to no real province, so nothing here can be mistaken for real records.
+people's names and the words evaluators use, plus the generators of fake applicants built from them.
+
+Codes follow the administrative-division pattern (6 digits for province/city/county, 9 for towns and
+streets, 12 for villages and communities), but the prefix 39 belongs to no real province, so nothing
+here can be mistaken for real records.
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 PROVINCE = ("390000", "江南省")
 CITY = ("390100", "临江市")
+CITY_ABBR = "lj"  # username prefix of the city's staff
 
 
 @dataclass(frozen=True)
@@ -173,3 +178,38 @@ COMPLAINTS = {
                     "没有无障碍通道，老人进出不方便"),
 }
 COMPLAINT_WEIGHTS = (("attitude", 30), ("efficiency", 35), ("quality", 22), ("environment", 13))
+
+
+# -- fake people: deterministic from the caller's Random, valid check digits, never real ---------------
+
+Applicant = tuple[str, str, str, str]  # (applicant kind, name, phone, certificate number)
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 统一社会信用代码 alphabet (GB 32100)
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choices(GIVEN_CHARS, k=rng.choice((1, 2, 2))))
+
+
+def phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+
+
+def natural_person(rng: random.Random, area: str) -> Applicant:
+    """A resident with an 18-digit ID number (GB 11643 check digit) registered in ``area``."""
+    birth = date(1950, 1, 1) + timedelta(days=rng.randrange(55 * 365))
+    body = f"{area}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    checksum = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(body))
+    return "natural_person", person_name(rng), phone(rng), body + "10X98765432"[checksum % 11]
+
+
+def legal_person(rng: random.Random, area: str) -> Applicant:
+    """A company (统一社会信用代码 91…) or a sole trader (92…) of ``area``, with a contact phone."""
+    if rng.random() < 0.3:
+        county = next(c.name for c in COUNTIES if c.code == area)
+        name, prefix = f"{county}{rng.choice(SURNAMES)}记{rng.choice(SHOP_KINDS)}", "92"
+    else:
+        name, prefix = f"{CITY[1]}{rng.choice(TRADE_NAMES)}{rng.choice(TRADES)}有限公司", "91"
+    body = prefix + area + "".join(rng.choices(_CREDIT_CHARS, k=9))
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS))
+    return "legal_person", name, phone(rng), body + _CREDIT_CHARS[(31 - total % 31) % 31]

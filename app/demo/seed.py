@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app import audit
 from app.calendar import get_calendar
@@ -30,8 +30,13 @@ from app.evaluation import service as evaluation_service
 from app.evaluation.models import Evaluation, EvaluationChannel
 from app.org import service as org_service
 from app.org.models import OrgLevel, OrgUnit
-from app.service_case import service as service_case_service
-from app.service_case.models import ApplicantKind, ServiceCase, ServiceChannel, ServiceItem
+from app.privacy import keyring
+from app.service_case.models import (
+    ApplicantKind,
+    ServiceCase,
+    ServiceChannel,
+    ServiceItem,
+)
 from app.settings import LOCAL_TZ, to_local
 from app.user import service as user_service
 from app.user.models import AccountKind, User
@@ -175,7 +180,8 @@ def _build_org(demo: Slice) -> None:
         add(hall, cat.HALL[1].format(**names), "service_hall", county.code)
         for dept in cat.DEPARTMENTS:
             code = f"{county.code}-{dept.key}"
-            demo.desks[code] = Desk(add(code, dept.name.format(**names), "department", county.code), county, dept)
+            unit = add(code, dept.name.format(**names), "department", county.code)
+            demo.desks[code] = Desk(unit, county, dept)
         for number, name, key in cat.WINDOWS:
             window = add(f"{hall}-W{number:02d}", name, "window", hall)
             demo.desks[f"{county.code}-{key}"].windows.append(window)
@@ -204,8 +210,7 @@ def _build_staff(rng: random.Random, demo: Slice) -> None:
         bulk += handlers
         if not taken[(desk.unit.code, "dept_lead")]:
             _staff(rng, desk.unit, "dept_lead", [f"{prefix}-lead"], shared)
-    city_prefix = "lj"
-    for prefix, code in [(c.abbr, c.code) for c in cat.COUNTIES] + [(city_prefix, cat.CITY[0])]:
+    for prefix, code in [(c.abbr, c.code) for c in cat.COUNTIES] + [(cat.CITY_ABBR, cat.CITY[0])]:
         office = demo.units[f"{code}-{cat.SUPERVISION[0]}"]
         wanted = 2 - taken[(office.code, "supervisor")]
         _staff(rng, office, "supervisor", [f"{prefix}-jdk-{n:02d}" for n in range(1, wanted + 1)], shared)
@@ -214,7 +219,8 @@ def _build_staff(rng: random.Random, demo: Slice) -> None:
     demo.hot_spots = frozenset(u.username for u in rng.sample(bulk, HOT_SPOT_HANDLERS))
 
 
-def _staff(rng: random.Random, unit: OrgUnit, role: str, usernames: list[str], password_hash: str) -> list[User]:
+def _staff(rng: random.Random, unit: OrgUnit, role: str, usernames: list[str],
+           password_hash: str) -> list[User]:
     users = [_account(rng, name, unit, role) for name in usernames]
     for user in users:
         user.password_hash = password_hash
@@ -223,7 +229,7 @@ def _staff(rng: random.Random, unit: OrgUnit, role: str, usernames: list[str], p
 
 def _account(rng: random.Random, username: str, unit: OrgUnit, role: str, display_name: str | None = None, *,
              password: str | None = None, kind: AccountKind = AccountKind.person) -> User:
-    return user_service.create(username=username, display_name=display_name or _person_name(rng),
+    return user_service.create(username=username, display_name=display_name or cat.person_name(rng),
                                org_unit=unit, roles=[role], password=password, kind=kind, actor=ACTOR)
 
 
@@ -289,9 +295,8 @@ def _visit(rng: random.Random, demo: Slice, offer: Offer, applicants: _Applicant
     window = rng.choice(desk.windows) if channel == ServiceChannel.window else None
     kind, name, phone, cert_no = applicants.pick(rng, offer.template.legal_share, desk.county.code)
     case = {
-        "case_no": f"BJ{to_local(accepted):%Y%m%d}{number:06d}", "item_code": offer.item.code,
-        "org_code": desk.unit.code, "window_code": window.code if window else None,
-        "staff_username": staff.username if staff else None, "channel": channel, "applicant_kind": kind,
+        "case_no": f"BJ{to_local(accepted):%Y%m%d}{number:06d}", "item": offer.item, "org_unit": desk.unit,
+        "window": window, "staff": staff, "channel": channel, "applicant_kind": ApplicantKind(kind),
         "applicant_name": name, "applicant_phone": phone, "applicant_cert_no": cert_no,
         "accepted_at": accepted, "finished_at": finished,
     }
@@ -351,50 +356,16 @@ class _Applicants:
     """Applicants, some returning (the same phone hash recognises them); companies return more often."""
 
     def __init__(self) -> None:
-        self.pools: dict[bool, list[tuple]] = {False: [], True: []}
+        self.pools: dict[bool, list[cat.Applicant]] = {False: [], True: []}
 
-    def pick(self, rng: random.Random, legal_share: float, area: str) -> tuple:
+    def pick(self, rng: random.Random, legal_share: float, area: str) -> cat.Applicant:
         legal = rng.random() < legal_share
         pool = self.pools[legal]
         if pool and rng.random() < (0.4 if legal else 0.15):
             return rng.choice(pool)
-        applicant = _legal_person(rng, area) if legal else _natural_person(rng, area)
+        applicant = cat.legal_person(rng, area) if legal else cat.natural_person(rng, area)
         pool.append(applicant)
         return applicant
-
-
-def _person_name(rng: random.Random) -> str:
-    return rng.choice(cat.SURNAMES) + "".join(rng.choices(cat.GIVEN_CHARS, k=rng.choice((1, 2, 2))))
-
-
-def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-
-
-def _natural_person(rng: random.Random, area: str) -> tuple:
-    birth = date(1950, 1, 1) + timedelta(days=rng.randrange(55 * 365))
-    body = f"{area}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    checksum = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(body))
-    return ApplicantKind.natural_person, _person_name(rng), _phone(rng), body + "10X98765432"[checksum % 11]
-
-
-_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def _legal_person(rng: random.Random, area: str) -> tuple:
-    """A company (统一社会信用代码 91…) or a sole trader (92…), with a contact phone."""
-    if rng.random() < 0.3:
-        name, prefix = f"{_county_name(area)}{rng.choice(cat.SURNAMES)}记{rng.choice(cat.SHOP_KINDS)}", "92"
-    else:
-        name, prefix = f"{cat.CITY[1]}{rng.choice(cat.TRADE_NAMES)}{rng.choice(cat.TRADES)}有限公司", "91"
-    body = prefix + area + "".join(rng.choices(_CREDIT_CHARS, k=9))
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS))
-    return ApplicantKind.legal_person, name, _phone(rng), body + _CREDIT_CHARS[(31 - total % 31) % 31]
-
-
-def _county_name(code: str) -> str:
-    return next(c.name for c in cat.COUNTIES if c.code == code)
 
 
 # -- replay and summary --------------------------------------------------------------------------------
@@ -408,15 +379,30 @@ def _replay(clock: FrozenClock, demo: Slice, visits: list[Visit]) -> None:
     for moment, kind, visit in events:
         clock.set(moment)
         if kind == 0:
-            service_case_service.create(visit.case, principal=demo.client)
+            _register(visit.case, demo.client)
             continue
         principal = demo.client
+        staff = visit.case["staff"]
         if visit.evaluation["channel"] == EvaluationChannel.paper_form:  # keyed in by the window staff
-            username = visit.case["staff_username"]
-            if username not in staff_principals:
-                staff_principals[username] = Principal.for_user(user_service.get_by_username(username))
-            principal = staff_principals[username]
+            principal = staff_principals.setdefault(staff.username, Principal.for_user(staff))
         evaluation_service.create(visit.evaluation, principal=principal)
+
+
+def _register(values: dict, principal: Principal) -> None:
+    """Stores and audits what ``service_case.service.create`` would, without its five lookups per case
+    (every reference is known here) and without an ORM flush: at 3,000 cases that halves this step."""
+    finished = values["finished_at"]
+    row = {**{k: v for k, v in values.items() if k not in _REFERENCES},
+           **{f"{k}_id": v.id if v is not None else None for k, v in values.items() if k in _REFERENCES},
+           "applicant_phone_hash": keyring.lookup_hash(values["applicant_phone"]), "created_at": now()}
+    case_id = db.session.execute(insert(ServiceCase).values(row).returning(ServiceCase.id)).scalar_one()
+    audit.record(actor=principal.label, action="service_case.created", subject_type="service_case",
+                 subject_id=case_id, payload={"case_no": values["case_no"], "item": values["item"].code,
+                                              "org_unit": values["org_unit"].code,
+                                              "finished_at": finished.isoformat() if finished else None})
+
+
+_REFERENCES = ("item", "org_unit", "window", "staff")
 
 
 def _counts(province: OrgUnit) -> dict[str, int]:
@@ -442,8 +428,8 @@ def _summary(province: OrgUnit) -> str:
     c = _counts(province)
     lines = [
         f"  机构 org units: {c['org_units']}   账号 users: {c['users']}   事项 service items: {c['service_items']}",
-        f"  办件 service cases: {c['service_cases']}   评价 evaluations: {c['evaluations']}"
-        f"   差评工单 bad-review cases: {c['bad_review_cases']}",
+        (f"  办件 service cases: {c['service_cases']}   评价 evaluations: {c['evaluations']}"
+         f"   差评工单 bad-review cases: {c['bad_review_cases']}"),
         f"演示账号 / demo accounts（密码 password: {DEMO_PASSWORD}；其余演示员工账号同一密码）:",
     ]
     for account in DEMO_ACCOUNTS:

@@ -17,7 +17,13 @@ from app import audit
 from app.case import service as case_service
 from app.clock import now
 from app.db import db
-from app.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from app.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from app.evaluation.models import Evaluation, EvaluationChannel, EvaluationSource
 from app.evaluation.schemas import EvaluationCreateSchema
 from app.org import service as org_service

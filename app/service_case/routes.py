@@ -6,7 +6,12 @@ from flask_smorest import Blueprint
 from app.db import db
 from app.service_case import service
 from app.service_case.schemas import ServiceCaseCreateSchema, ServiceCaseReadSchema
-from app.user.auth import authenticate_request, current_principal, require_in_scope, require_roles
+from app.user.auth import (
+    authenticate_request,
+    current_principal,
+    require_in_scope,
+    require_roles,
+)
 from app.user.models import Role
 
 blp = Blueprint("service_cases", __name__, url_prefix="/api/v1/service-cases",

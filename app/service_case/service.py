@@ -6,7 +6,12 @@ from sqlalchemy import select
 from app import audit
 from app.clock import now
 from app.db import db
-from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from app.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from app.org import service as org_service
 from app.org.models import OrgLevel
 from app.privacy import keyring, mask_certificate, mask_name, mask_phone

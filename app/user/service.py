@@ -20,7 +20,6 @@ from app.org.models import OrgUnit
 from app.user.models import AccountKind, ApiToken, Role, User, UserRole
 
 
-
 def _hasher() -> PasswordHasher:
     """argon2id with the library's recommended profile; the test configuration picks a cheap one."""
     profile = current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")

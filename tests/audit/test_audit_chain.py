@@ -73,7 +73,6 @@ def test_postgres_refuses_to_change_audit_events(world, is_postgres, statement):
     if not is_postgres:
         pytest.skip("the trigger exists on PostgreSQL only")
     _three_events()
-    with pytest.raises(DBAPIError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(text(statement))
     assert db.session.query(AuditEvent).count() >= 3

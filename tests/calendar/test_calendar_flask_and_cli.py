@@ -89,6 +89,7 @@ def test_deadline_command_prints_date_and_shanghai_due_instant(calendar_app: Fla
     result = run(calendar_app, "deadline", "2026-09-30", "5")
     assert result.exit_code == 0, result.output
     assert "deadline date: 2026-10-13" in result.output
+    assert "due at: 2026-10-13 24:00 Asia/Shanghai" in result.output
     assert "2026-10-14T00:00:00+08:00" in result.output
     assert "provisional" not in result.output
 

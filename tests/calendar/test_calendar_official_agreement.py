@@ -60,6 +60,11 @@ def test_workalendar_agrees_everywhere_in_2018_to_2023_except_the_covid_extensio
     assert differing == COVID_EXTENSION
 
 
+def test_case_received_during_the_2020_extension_waits_for_3_february(calendar: WorkingDayCalendar):
+    assert calendar.deadline(dt.date(2020, 1, 30), 1).date == dt.date(2020, 2, 3)
+    assert calendar.deadline(dt.date(2020, 1, 31), 0).date == dt.date(2020, 2, 3)
+
+
 def test_the_2020_file_documents_both_disputed_dates(calendar: WorkingDayCalendar):
     notes = calendar.year_data(2020).notes
     assert {note["date"] for note in notes} == COVID_EXTENSION
