@@ -21,6 +21,8 @@ def _init_extensions(app: Flask) -> None:
     from app.db import db
 
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    # The engine logs every task state change at INFO; keep its warnings only.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     clock.init_app(app)
     privacy.init_app(app)
     db.init_app(app)
@@ -30,10 +32,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import api
+    from app.case.routes import blp as cases
     from app.evaluation.routes import blp as evaluations
     from app.service_case.routes import blp as service_cases
     from app.system.routes import bp as system
+    from app.task.routes import blp as tasks
 
     api.register_blueprint(service_cases)
     api.register_blueprint(evaluations)
+    api.register_blueprint(tasks)
+    api.register_blueprint(cases)
     app.register_blueprint(system)

@@ -178,6 +178,47 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@main.command("tick")
+@click.option("--now", "at", help="Run as if the time were this ISO instant (with offset), e.g. after downtime.")
+@click.pass_obj
+def tick(app, at: str | None) -> None:
+    """Fire every due timer once (what the scheduler does every minute)."""
+    from datetime import datetime
+
+    from app.case.jobs import fire_due_timers
+    from app.clock import frozen_at
+
+    if at is None:
+        click.echo(f"已处理 {fire_due_timers()} 个到期工单 / cases with timers fired")
+        return
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter("需要 ISO 时间，如 2026-10-14T08:00:00+08:00", param_hint="--now") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("时间必须带时区偏移", param_hint="--now")
+    with frozen_at(app, moment):
+        click.echo(f"已处理 {fire_due_timers()} 个到期工单 / cases with timers fired")
+
+
+@main.group("models")
+def models_group() -> None:
+    """Process models (BPMN)."""
+
+
+@models_group.command("sync")
+def models_sync() -> None:
+    """Store the models shipped in bpmn/ as new deployed versions when they changed."""
+    from app.workflow import versions
+
+    added = versions.sync_defaults(actor="cli")
+    db.session.commit()
+    if not added:
+        click.echo("模型未变化 / models unchanged")
+    for model in added:
+        click.echo(f"已部署 {model.process_id} 第 {model.version} 版")
+
+
 @main.command("seed-demo")
 @click.option("--cases", default=3000, show_default=True, type=click.IntRange(0, 200_000),
               help="Service cases to generate over the last 60 days.")

@@ -89,7 +89,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE: a transaction takes SQLite's single write lock when it starts, so a command never
+        # reads a snapshot that another writer outdates before it writes (SQLITE_BUSY_SNAPSHOT).
+        # SQLite is the embedded, single-hall default; PostgreSQL serves concurrent load with row locks.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 

@@ -34,7 +34,15 @@ def _calendar_coverage() -> None:
         log.warning("working-day calendar has no data for %s: deadlines in it are provisional", year)
 
 
+def _case_timers() -> None:
+    from app.case.jobs import fire_due_timers
+
+    fire_due_timers()
+
+
 JOBS: tuple[Job, ...] = (
+    Job("case_timers", _case_timers, CronTrigger(minute="*", timezone="Asia/Shanghai"),
+        "Fire due timers of bad-review cases (reminders, overdue supervision)"),
     Job("calendar_coverage", _calendar_coverage, CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
         "Warn when the current or next year's official holiday arrangement is not loaded"),
 )

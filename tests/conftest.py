@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -20,27 +21,36 @@ from app.db import db
 
 TEST_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Asia/Shanghai
 
-pytest_plugins = ["tests.fixtures.world"]
+pytest_plugins = ["tests.fixtures.world", "tests.fixtures.lifecycle"]
 
 
 def _admin_engine(url: str):
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def throwaway_database(directory):
+    """A new, empty database: an SQLite file in ``directory``, or a fresh database on the PostgreSQL server."""
     url = os.environ.get("HCP_TEST_DATABASE_URL")
     if not url:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{directory / 'test.sqlite3'}"
         return
     name = f"hcp_test_{uuid.uuid4().hex[:10]}"
     admin = _admin_engine(url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +85,7 @@ def _transaction(request, app):
     finally:
         ctx.pop()
         db.session.remove()
-        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 

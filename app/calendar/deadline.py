@@ -65,14 +65,34 @@ class WorkingDays(Protocol):
     def missing_years(self, first: dt.date, last: dt.date) -> tuple[int, ...]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Deadline:
-    """Result of the rule; ``provisional`` when a year without data was touched."""
+    """Result of the rule; ``provisional`` when a year without data was touched.
+
+    Frozen, so calendars may hand the same instance to many callers; slotted,
+    so the many cached instances stay small.
+    """
 
     date: dt.date
     due_at: dt.datetime  # aware, UTC
     provisional: bool
     missing_years: tuple[int, ...]
+
+    def __init__(
+        self, date: dt.date, due_at: dt.datetime, provisional: bool, missing_years: tuple[int, ...]
+    ) -> None:
+        # The generated frozen __init__ calls object.__setattr__ per field, which
+        # cost more than the rest of a deadline; the slot descriptors are direct.
+        _set_date(self, date)
+        _set_due_at(self, due_at)
+        _set_provisional(self, provisional)
+        _set_missing_years(self, missing_years)
+
+
+_set_date = Deadline.date.__set__  # type: ignore[attr-defined]
+_set_due_at = Deadline.due_at.__set__  # type: ignore[attr-defined]
+_set_provisional = Deadline.provisional.__set__  # type: ignore[attr-defined]
+_set_missing_years = Deadline.missing_years.__set__  # type: ignore[attr-defined]
 
 
 def parse_cutoff(value: str | dt.time) -> int:

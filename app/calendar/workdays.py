@@ -8,6 +8,11 @@ workalendar keeps working) but answers from ``calendars/YYYY.yaml`` only.
 Years without data fall back to Monday-Friday minus 1 January. That guess is
 never silent: a warning is logged once per year and calendar instance, and
 ``deadline()`` marks its result provisional.
+
+Speed: calls without extra days whose answer lies in the loaded years are
+answered from one ``index.FlatSpan`` over them (built on first use, dropped by
+``load_year``); a hit there is never provisional. Everything else (extra days,
+fallback years) uses the per-year bisect arrays, which also do the warning.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from .deadline import (
     DEFAULT_TIMEZONE,
     Deadline,
     compute_deadline,
+    due_instant,
+    local_date,
     parse_cutoff,
 )
 
@@ -42,14 +49,6 @@ DateLike = dt.date | dt.datetime
 def _as_date(day: DateLike) -> dt.date:
     """workalendar's ``cleaned_date`` without its slow ``hasattr`` probe for plain dates."""
     return day if type(day) is dt.date else cleaned_date(day)
-
-
-@dataclass(frozen=True)
-class _YearIndex:
-    working: tuple[int, ...]  # sorted ordinals, for bisect
-    working_set: frozenset[int]  # same ordinals, for O(1) membership
-    holidays: tuple[tuple[dt.date, str], ...]
-    holiday_set: frozenset[dt.date]
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,10 @@ class WorkingDayCalendar(Calendar):
         self.cutoff_minutes = parse_cutoff(cutoff)
         self.timezone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
         self._years: dict[int, YearData] = {}
-        self._index: dict[int, _YearIndex] = {}
+        self._index: dict[int, index.YearIndex] = {}
+        self._span: index.FlatSpan | None = None
         self._warned: set[int] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: building the span builds year indexes
         for data in years:
             self.load_year(data)
 
@@ -108,6 +108,7 @@ class WorkingDayCalendar(Calendar):
         with self._lock:
             self._years[data.year] = data
             self._index.pop(data.year, None)
+            self._span = None  # its extent and every entry may change
             self._holidays.pop(data.year, None)  # workalendar's own cache
         return data
 
@@ -146,27 +147,30 @@ class WorkingDayCalendar(Calendar):
 
     # -- per-year cache -------------------------------------------------------
 
-    def _year_index(self, year: int) -> _YearIndex:
+    def _year_index(self, year: int) -> index.YearIndex:
         cached = self._index.get(year)
         if cached is not None:
             return cached
         with self._lock:  # build and store atomically w.r.t. load_year()
+            if year not in self._years:
+                self._warn_missing(year)
             built = self._build_index(year)
             self._index[year] = built
         return built
 
-    def _build_index(self, year: int) -> _YearIndex:
+    def _build_index(self, year: int) -> index.YearIndex:
         data = self._years.get(year)
         if data is None:
-            self._warn_missing(year)
-            holidays: tuple[tuple[dt.date, str], ...] = ((dt.date(year, 1, 1), FALLBACK_HOLIDAY),)
-            working_days: set[int] = set()
-        else:
-            holidays = tuple(data.holidays.items())
-            working_days = {day.toordinal() for day in data.workdays}
-        off = {day.toordinal() for day, _ in holidays}
-        working = tuple(index.working_ordinals(year, off, working_days))
-        return _YearIndex(working, frozenset(working), holidays, frozenset(day for day, _ in holidays))
+            return index.year_index(year, ((dt.date(year, 1, 1), FALLBACK_HOLIDAY),), ())
+        return index.year_index(year, tuple(data.holidays.items()), data.workdays)
+
+    def _flat_span(self) -> index.FlatSpan:
+        """The span over the longest run of consecutive loaded years, so that no
+        answer found in it touched a year without data; built once per data change."""
+        with self._lock:
+            if self._span is None:
+                self._span = index.FlatSpan(index.longest_run(self.loaded_years), self._ordinals)
+            return self._span
 
     def _warn_missing(self, year: int) -> None:
         if year not in self._warned:
@@ -235,21 +239,30 @@ class WorkingDayCalendar(Calendar):
         extra_holidays: Iterable[DateLike] | None = None,
         keep_datetime: bool = False,
     ) -> DateLike:
-        """The ``delta``-th working day after (before, if negative) ``day``, by bisect jumps."""
+        """The ``delta``-th working day after (before, if negative) ``day``.
+
+        The common call (no extra days, answer in the loaded years) is two
+        lookups in the flat span, done inline: a helper call would add a fifth
+        to it. Other dates use bisect jumps, extra days ``index.walk``.
+        """
         start = day if type(day) is dt.date else cleaned_date(day)
-        ordinal = start.toordinal()
-        if extra_working_days or extra_holidays:
+        if not delta:
+            target = start  # as workalendar: day 0 is the day itself, working or not
+        elif extra_working_days or extra_holidays:
             exceptions = self._exceptions(extra_working_days, extra_holidays)
-            target = index.walk(self._ordinals, ordinal, delta, exceptions)
-        elif delta > 0:
-            target = index.nth_after(self._ordinals, ordinal, delta, start.year)
-        elif delta < 0:
-            target = index.nth_before(self._ordinals, ordinal, -delta, start.year)
+            target = dt.date.fromordinal(index.walk(self._ordinals, start.toordinal(), delta, exceptions))
         else:
-            target = ordinal
+            span = self._span or self._flat_span()
+            table = span.last_upto if delta > 0 else span.first_from
+            k = table[start] + delta if start in table else -1
+            if 0 <= k < len(span.dates):
+                target = span.dates[k]
+            else:  # an end outside the span: bisect jumps (which warn about fallback years)
+                jump = index.nth_after if delta > 0 else index.nth_before
+                target = dt.date.fromordinal(jump(self._ordinals, start.toordinal(), abs(delta), start.year))
         if keep_datetime and isinstance(day, dt.datetime):
-            return day + dt.timedelta(days=target - ordinal)
-        return dt.date.fromordinal(target)
+            return day + (target - start)
+        return target
 
     def sub_working_days(
         self,
@@ -283,5 +296,23 @@ class WorkingDayCalendar(Calendar):
     # -- project API ----------------------------------------------------------
 
     def deadline(self, start: DateLike, n: int) -> Deadline:
-        """Deadline of ``n`` working days from ``start``; see ``app.calendar.deadline``."""
+        """Deadline of ``n`` working days from ``start``; see ``app.calendar.deadline``.
+
+        A final (non-provisional) deadline depends only on its date, so the
+        span keeps one ``Deadline`` per working day and the common call is a
+        lookup. Bad input, provisional results and dates outside the span go
+        through ``compute_deadline``, which validates, warns and builds anew.
+        """
+        if type(n) is int and n >= 0:
+            day = start if type(start) is dt.date else local_date(start, self.timezone)
+            span = self._span or self._flat_span()
+            table = span.last_upto if n else span.first_from  # as in add_working_days
+            if day in table and (k := table[day] + n) < len(span.dates):  # n >= 0: k >= 0
+                return span.memo[k] or self._remember(span, k)
         return compute_deadline(self, start, n, cutoff=self.cutoff_minutes, tz=self.timezone)
+
+    def _remember(self, span: index.FlatSpan, k: int) -> Deadline:
+        day = span.dates[k]
+        result = Deadline(day, due_instant(day, self.cutoff_minutes, self.timezone), False, ())
+        span.memo[k] = result
+        return result

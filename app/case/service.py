@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import audit
+from app.case import lifecycle
 from app.case.models import BadReviewCase, CaseStatus
 from app.clock import now
 from app.db import db
@@ -28,6 +29,7 @@ def open_for(evaluation: Evaluation, *, actor: str) -> BadReviewCase:
     audit.record(actor=actor, action="case.opened", subject_type="case", subject_id=case.id,
                  payload={"case_no": case.case_no, "evaluation_id": evaluation.id,
                           "responsible_org": service_case.org_unit.code, "level": evaluation.level})
+    lifecycle.start(case, actor=actor)
     return case
 
 

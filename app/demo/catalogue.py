@@ -11,6 +11,31 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+DEMO_PASSWORD = "Demo-2026!"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    org_code: str
+    display_name: str
+
+
+# One documented account per role, all with DEMO_PASSWORD (the README cites this table).
+DEMO_ACCOUNTS = (
+    DemoAccount("handler", "handler", "390102-RSJ", "张晓燕"),
+    DemoAccount("dept_lead", "dept_lead", "390102-RSJ", "李建国"),
+    DemoAccount("supervisor", "supervisor", "390102-SPJ-JDK", "王敏"),
+    DemoAccount("supervisor_lead", "supervisor_lead", "390102-SPJ-JDK", "陈志强"),
+    DemoAccount("policy_admin", "policy_admin", "390100", "刘芳"),
+    DemoAccount("auditor", "auditor", "390100", "赵磊"),
+    DemoAccount("sysadmin", "sysadmin", "390100", "周洋"),
+)
+# The platform pushing service cases and evaluations: a client account, signs in with tokens only.
+DEMO_CLIENT = DemoAccount("integration", "integration", "390100", "临江市一体化政务服务平台")
+
+
 PROVINCE = ("390000", "江南省")
 CITY = ("390100", "临江市")
 CITY_ABBR = "lj"  # username prefix of the city's staff

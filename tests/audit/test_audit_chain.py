@@ -26,8 +26,8 @@ def test_events_are_chained_by_hash(world):
 
 def test_every_state_change_in_the_fixture_world_left_an_event(world):
     actions = db.session.scalars(text("SELECT action FROM audit_event")).all()
-    assert actions.count("user.created") == 10
-    assert actions.count("token.issued") == 10
+    assert actions.count("user.created") == 11
+    assert actions.count("token.issued") == 11
 
 
 def test_a_changed_payload_is_reported_as_the_first_broken_link(world, is_postgres):

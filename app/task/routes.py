@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import math
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.case import lifecycle
+from app.case import queries as case_queries
+from app.db import db
+from app.errors import PermissionDeniedError
+from app.task import service
+from app.task.schemas import TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskReadSchema
+from app.user.auth import authenticate_request, current_principal
+from app.workflow import ProcessModel
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办：签收、核实、整改、审核等人工任务")
+blp.before_request(authenticate_request)
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @blp.arguments(TaskQuerySchema, location="query")
+    @blp.response(200, TaskPageSchema)
+    def get(self, filters):
+        """我的待办（按角色和管辖范围）"""
+        filters["per_page"] = filters.get("per_page") or current_app.config["API_PAGE_SIZE"]
+        rows, total = service.inbox(filters, principal=current_principal())
+        return {"items": [service.present(t) for t in rows],
+                "meta": {"page": filters["page"], "per_page": filters["per_page"], "total": total,
+                         "pages": math.ceil(total / filters["per_page"]) if total else 0}}
+
+
+@blp.route("/<int:task_id>")
+class TaskDetail(MethodView):
+    @blp.response(200, TaskDetailSchema)
+    def get(self, task_id):
+        """任务详情：表单定义与工单摘要"""
+        principal = current_principal()
+        task = lifecycle.get_task(task_id)
+        if not principal.can_see(task.org_unit) and not principal.can_see(task.case.responsible_org):
+            raise PermissionDeniedError("该任务不在您的管辖范围内")
+        model = db.session.get(ProcessModel, task.case.process_model_id)
+        return {**service.present(task), "form": model.forms.get(task.form, {}), "submitted": task.submitted,
+                "case": case_queries.summary(task.case, principal=principal)}
+
+
+@blp.route("/<int:task_id>/claim")
+class TaskClaim(MethodView):
+    @blp.response(200, TaskReadSchema)
+    def post(self, task_id):
+        """认领任务"""
+        task = lifecycle.claim(task_id, principal=current_principal())
+        db.session.commit()
+        return service.present(task)
+
+
+@blp.route("/<int:task_id>/unclaim")
+class TaskUnclaim(MethodView):
+    @blp.response(200, TaskReadSchema)
+    def post(self, task_id):
+        """释放任务"""
+        task = lifecycle.claim(task_id, principal=current_principal(), release=True)
+        db.session.commit()
+        return service.present(task)
+
+
+@blp.route("/<int:task_id>/complete")
+class TaskComplete(MethodView):
+    @blp.arguments(TaskCompleteSchema)
+    @blp.response(200, TaskReadSchema)
+    def post(self, payload, task_id):
+        """提交任务表单"""
+        task = lifecycle.complete_task(task_id, payload["data"], principal=current_principal())
+        db.session.commit()
+        return service.present(task)

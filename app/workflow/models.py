@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+
+class ModelStatus(enum.StrEnum):
+    draft = "draft"
+    deployed = "deployed"
+    retired = "retired"
+
+
+class ProcessModel(Base):
+    """One version of a BPMN process with its form schemas.
+
+    ``spec_json`` is the serialized engine spec, stored once per version: case states leave it out
+    and are joined with it when loaded, so a running case always continues on its own version.
+    """
+
+    __tablename__ = "process_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    spec_json: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ModelStatus] = mapped_column(
+        Enum(ModelStatus, name="model_status", native_enum=False, length=16), default=ModelStatus.draft)
+    source: Mapped[str] = mapped_column(String(255))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+    deployed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_model_version"),)

@@ -1,0 +1,101 @@
+"""Model versions: parse and validate BPMN with its forms, store versions, cache parsed specs per version."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+
+from app.workflow.errors import ModelError
+from app.workflow.models import ProcessModel
+from app.workflow.serializer import serializer
+
+
+@dataclass
+class ModelBundle:
+    """A parsed model version: what starting and restoring cases need."""
+
+    process_id: str
+    bpmn_xml: str
+    forms: dict[str, Any]
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    spec_dict: dict[str, Any] = field(repr=False)
+    checksum: str = ""
+
+    @cached_property
+    def spec_json(self) -> str:
+        return json.dumps(self.spec_dict, sort_keys=True)
+
+    def user_task_specs(self) -> list[Any]:
+        specs = list(self.spec.task_specs.values())
+        for sub in self.subprocess_specs.values():
+            specs.extend(sub.task_specs.values())
+        return [s for s in specs if getattr(s, "manual", False) and getattr(s, "bpmn_id", None)]
+
+
+def checksum(bpmn_xml: str, forms: dict[str, Any]) -> str:
+    body = bpmn_xml.encode() + json.dumps(forms, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def parse(bpmn_xml: str, forms: dict[str, Any], process_id: str, source: str = "model.bpmn") -> ModelBundle:
+    """Parses and checks a model; raises ModelError listing the problems found."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_str(bpmn_xml.encode(), filename=source)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        raise ModelError("BPMN 模型无效", [{"element": err.id or "", "line": err.line_number,
+                                            "message": str(err).splitlines()[0]}]) from None
+    except etree.XMLSyntaxError as err:
+        raise ModelError("BPMN 文件不是有效的 XML", [{"element": "", "line": err.lineno, "message": str(err)}]) from None
+    bundle = ModelBundle(process_id, bpmn_xml, forms, spec, subprocess_specs, spec_dict={},
+                         checksum=checksum(bpmn_xml, forms))
+    missing = [s.bpmn_id for s in bundle.user_task_specs()
+               if _properties(s).get("form", s.bpmn_id) not in forms]
+    if missing:
+        raise ModelError("用户任务缺少表单定义", [{"element": t, "message": "缺少表单 bpmn/forms/<form>.json"}
+                                                for t in missing])
+    state = serializer.to_dict(BpmnWorkflow(spec, subprocess_specs))
+    bundle.spec_dict = {"spec": state["spec"], "subprocess_specs": state["subprocess_specs"]}
+    return bundle
+
+
+def _properties(task_spec) -> dict[str, str]:
+    return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+
+
+def read_model_files(bpmn_path: Path) -> tuple[str, dict[str, Any]]:
+    """The BPMN text and its form schemas (``forms/<form>.json`` beside the model)."""
+    forms_dir = bpmn_path.parent / "forms"
+    forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
+    return bpmn_path.read_text(encoding="utf-8"), forms
+
+
+def load_bundle_from_files(bpmn_path: Path, process_id: str) -> ModelBundle:
+    xml, forms = read_model_files(bpmn_path)
+    return parse(xml, forms, process_id, source=bpmn_path.name)
+
+
+_cache: dict[int, ModelBundle] = {}
+_cache_lock = threading.Lock()
+
+
+def get_bundle(model: ProcessModel) -> ModelBundle:
+    """The parsed spec of a stored version, parsed once per process."""
+    with _cache_lock:
+        bundle = _cache.get(model.id)
+        if bundle is None or bundle.checksum != model.checksum:
+            bundle = parse(model.bpmn_xml, model.forms, model.process_id, source=f"{model.process_id}@v{model.version}")
+            _cache[model.id] = bundle
+        return bundle
