@@ -201,6 +201,16 @@ def tick(app, at: str | None) -> None:
         click.echo(f"已处理 {fire_due_timers()} 个到期工单 / cases with timers fired")
 
 
+@main.command("recompute-deadlines")
+def recompute_deadlines() -> None:
+    """Recompute provisional deadlines of open cases (after a year's official calendar was added)."""
+    from app.case import recompute
+
+    moved = recompute.recompute_all(actor="cli")
+    db.session.commit()
+    click.echo(f"已重新计算，{moved} 处期限发生变化 / deadlines moved: {moved}")
+
+
 @main.group("models")
 def models_group() -> None:
     """Process models (BPMN)."""

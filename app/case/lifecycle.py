@@ -42,7 +42,7 @@ def start(case: BadReviewCase, *, actor: str) -> None:
     sync.after_step(case, workflow, steps, actor=actor)
 
 
-def _lock(case_id: int) -> BadReviewCase:
+def lock(case_id: int) -> BadReviewCase:
     """Takes the case's row lock (PostgreSQL) or the database write lock (SQLite) before reading its state."""
     result = db.session.execute(update(BadReviewCase).where(BadReviewCase.id == case_id)
                                 .values(lock_version=BadReviewCase.lock_version + 1))
@@ -52,7 +52,7 @@ def _lock(case_id: int) -> BadReviewCase:
     return case
 
 
-def _restore(case: BadReviewCase) -> CaseWorkflow:
+def restore(case: BadReviewCase) -> CaseWorkflow:
     bundle = get_bundle(db.session.get(ProcessModel, case.process_model_id))
     return CaseWorkflow.restore(bundle, case.state_json)
 
@@ -74,13 +74,13 @@ def check_may_work(task: CaseTask, principal: Principal) -> None:
 def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
     task = get_task(task_id)
     check_may_work(task, principal)
-    case = _lock(task.case_id)
+    case = lock(task.case_id)
     db.session.refresh(task)
     if task.state != TaskState.open:
         raise ConflictError("该任务已办结或已被取消")
     if task.claimed_by_id not in (None, principal.user.id):
         raise ConflictError("该任务已被他人认领")
-    workflow = _restore(case)
+    workflow = restore(case)
     context = workflow.task_data(task.task_uuid)
     errors = forms.validate(workflow.bundle.forms[task.form], data, evaluate=workflow.evaluate, context=context,
                             org_exists=lambda code: find_by_code(code) is not None)
@@ -97,7 +97,7 @@ def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
 def claim(task_id: int, *, principal: Principal, release: bool = False) -> CaseTask:
     task = get_task(task_id)
     check_may_work(task, principal)
-    _lock(task.case_id)
+    lock(task.case_id)
     db.session.refresh(task)
     if task.state != TaskState.open:
         raise ConflictError("该任务已办结或已被取消")
@@ -121,12 +121,12 @@ def due_case_ids(limit: int = 500) -> list[int]:
 
 def fire_timers(case_id: int, *, actor: str = "scheduler") -> bool:
     """Fires the case's due timers; False when another worker already did (nothing is due any more)."""
-    case = _lock(case_id)
+    case = lock(case_id)
     still_due = db.session.scalar(select(CaseTimer.id).where(CaseTimer.case_id == case_id,
                                                              CaseTimer.due_at <= now()).limit(1))
     if still_due is None:
         return False
-    workflow = _restore(case)
+    workflow = restore(case)
     steps = workflow.fire_due_timers()
     sync.after_step(case, workflow, steps, actor=actor)
     return True

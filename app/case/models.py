@@ -45,6 +45,9 @@ class BadReviewCase(Base):
     deadlines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Deadline calculations that fell into a year without official calendar data, kept so they can be
+    # recomputed when that year's arrangement is loaded.
+    provisional_calculations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Bumped by every command: the UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite).
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
 

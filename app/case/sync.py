@@ -29,6 +29,7 @@ def after_step(case: BadReviewCase, workflow: CaseWorkflow, steps: list[StepReco
     _sync_tasks(case, workflow, actor)
     _sync_timers(case, workflow)
     _sync_summary(case, workflow, actor)
+    _remember_provisional(case, workflow)
     case.state_json, case.serializer_version = workflow.dump()
     db.session.flush()
 
@@ -68,6 +69,12 @@ def _due_of(properties: dict[str, str], data: dict) -> tuple[datetime | None, bo
         return None, False
     due = datetime.fromisoformat(value)
     return due, is_provisional(data.get("received_at"), due)
+
+
+def calculation_is_provisional(calculation: dict) -> bool:
+    """Whether a kept deadline calculation still touches a year without official data."""
+    first, second = calculation["args"][0], calculation["value"]
+    return is_provisional(first if len(first) > 10 else f"{first}T00:00:00+08:00", datetime.fromisoformat(second))
 
 
 def is_provisional(start_iso: str | None, due: datetime) -> bool:
@@ -135,6 +142,14 @@ def _sync_summary(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> No
     case.due_provisional = bool(first and first.due_provisional)
     if workflow.is_completed() and case.status == CaseStatus.open:
         case.status, case.closed_at = CaseStatus.closed, now()
+
+
+def _remember_provisional(case: BadReviewCase, workflow: CaseWorkflow) -> None:
+    new = [c for c in workflow.calculations if c["provisional"]]
+    if new:
+        known = {(c["function"], tuple(c["args"])) for c in case.provisional_calculations or []}
+        case.provisional_calculations = [*(case.provisional_calculations or []),
+                                         *(c for c in new if (c["function"], tuple(c["args"])) not in known)]
 
 
 def _iso(moment: datetime | None) -> str | None:

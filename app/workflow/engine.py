@@ -24,7 +24,7 @@ from app.errors import ConflictError
 from app.workflow import clock
 from app.workflow.errors import WorkflowRuntimeError
 from app.workflow.registry import ModelBundle
-from app.workflow.script_env import make_script_engine
+from app.workflow.script_env import make_script_engine, recording_calculations
 from app.workflow.serializer import SERIALIZER_VERSION, serializer
 
 clock.install()
@@ -71,6 +71,7 @@ class CaseWorkflow:
     def __init__(self, bundle: ModelBundle, workflow: BpmnWorkflow):
         self.bundle = bundle
         self.wf = workflow
+        self.calculations: list[dict] = []  # deadline calculations made by the last advance
         self.wf.script_engine = make_script_engine()  # not part of the saved state
 
     @classmethod
@@ -78,7 +79,10 @@ class CaseWorkflow:
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=make_script_engine())
         instance = cls(bundle, workflow)
         instance.wf.get_next_task(state=TaskState.READY).data.update(data)
-        return instance, instance._advance()
+        with recording_calculations() as log:
+            steps = instance._advance()
+        instance.calculations = log
+        return instance, steps
 
     @classmethod
     def restore(cls, bundle: ModelBundle, state_json: str) -> CaseWorkflow:
@@ -97,14 +101,34 @@ class CaseWorkflow:
     def complete(self, task_uuid: str, data: dict[str, Any]) -> list[StepRecord]:
         task = self._ready_task(task_uuid)
         task.data.update(data)
-        try:
-            task.run()
-        except (WorkflowTaskException, WorkflowException) as err:
-            raise WorkflowRuntimeError(f"流程执行出错：{err}") from err
-        return self._advance()
+        with recording_calculations() as log:
+            try:
+                task.run()
+            except (WorkflowTaskException, WorkflowException) as err:
+                raise WorkflowRuntimeError(f"流程执行出错：{err}") from err
+            steps = self._advance()
+        self.calculations = log
+        return steps
 
     def fire_due_timers(self) -> list[StepRecord]:
-        return self._advance()
+        with recording_calculations() as log:
+            steps = self._advance()
+        self.calculations = log
+        return steps
+
+    def replace_values(self, replacements: dict[str, str]) -> int:
+        """Swaps recomputed deadline strings in the live data and in armed timers; returns how many."""
+        count = 0
+        for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            for key, value in list(task.data.items()):
+                if isinstance(value, str) and value in replacements:
+                    task.data[key] = replacements[value]
+                    count += 1
+            armed = task.internal_data.get("event_value")
+            if isinstance(armed, str) and armed in replacements:
+                task.internal_data["event_value"] = replacements[armed]
+                count += 1
+        return count
 
     def _advance(self) -> list[StepRecord]:
         before = {t.id for t in self.wf.get_tasks(state=TaskState.COMPLETED)}

@@ -6,7 +6,10 @@ working-day calendar, so a task's due date and its timer come from the same expr
 from __future__ import annotations
 
 import builtins
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+from typing import Iterator
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
@@ -25,9 +28,33 @@ def _start_of(value: str) -> date | datetime:
     return moment
 
 
+# Deadline calculations made during one engine advance, so provisional ones (a year without official
+# calendar data) can be recomputed when that year is loaded.
+_calculations: ContextVar[list | None] = ContextVar("deadline_calculations", default=None)
+
+
+@contextmanager
+def recording_calculations() -> Iterator[list[dict]]:
+    log: list[dict] = []
+    token = _calculations.set(log)
+    try:
+        yield log
+    finally:
+        _calculations.reset(token)
+
+
+def _remember(function: str, args: list, value: str, provisional: bool) -> None:
+    log = _calculations.get()
+    if log is not None:
+        log.append({"function": function, "args": args, "value": value, "provisional": provisional})
+
+
 def deadline(start: str, n: int) -> str:
     """End of the n-th working day after ``start``'s local date (n = 0: the same working day)."""
-    return get_calendar().deadline(_start_of(start), int(n)).due_at.isoformat()
+    result = get_calendar().deadline(_start_of(start), int(n))
+    value = result.due_at.isoformat()
+    _remember("deadline", [start, int(n)], value, result.provisional)
+    return value
 
 
 def working_days_before(due: str, n: int) -> str:
@@ -37,7 +64,14 @@ def working_days_before(due: str, n: int) -> str:
     # The instant is the cutoff on the deadline's date (24:00 = next day 00:00): step back onto that date.
     deadline_date = (local_due - timedelta(minutes=calendar.cutoff_minutes)).date()
     earlier = calendar.sub_working_days(deadline_date, int(n))
-    return calendar.deadline(earlier, 0).due_at.isoformat()
+    value = calendar.deadline(earlier, 0).due_at.isoformat()
+    _remember("working_days_before", [due, int(n)], value, bool(calendar.missing_years(earlier, deadline_date)))
+    return value
+
+
+def recalculate(calculation: dict) -> str:
+    """The same calculation on the calendar as it is now."""
+    return FUNCTIONS[calculation["function"]](*calculation["args"])
 
 
 def now_iso() -> str:
