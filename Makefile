@@ -23,6 +23,7 @@ serve: install
 	$(BIN)/haochaping serve --host 127.0.0.1 --port 5000
 
 test: install
+	$(BIN)/ruff check app tests migrations
 	$(BIN)/pytest
 
 lint: install

@@ -87,7 +87,8 @@ def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
     if errors:
         raise ValidationError("表单填写有误", fields=errors)
     steps = workflow.complete(task.task_uuid, data)
-    task.state, task.closed_at, task.completed_by_id, task.submitted = TaskState.completed, now(), principal.user.id, data
+    task.state, task.closed_at = TaskState.completed, now()
+    task.completed_by_id, task.submitted = principal.user.id, data
     audit.record(actor=principal.label, action="task.completed", subject_type="case", subject_id=case.id,
                  payload={"task_id": task.id, "task": task.bpmn_id, "name": task.name, "data": data})
     sync.after_step(case, workflow, steps, actor=principal.label)

@@ -35,34 +35,47 @@ def find_item(code: str) -> ServiceItem | None:
     return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
 
 
-def create(data: dict, *, principal: Principal) -> ServiceCase:
+def _resolve_references(data: dict) -> tuple[dict, dict[str, list[str]]]:
+    """Looks up the item, units and staff a service case names; collects every problem by field."""
     errors: dict[str, list[str]] = {}
-    item = find_item(data["item_code"])
-    if item is None:
+    refs = {"item": find_item(data["item_code"]), "org": org_service.find_by_code(data["org_code"]),
+            "window": None, "staff": None}
+    if refs["item"] is None:
         errors["item_code"] = ["事项编码不存在"]
-    org = org_service.find_by_code(data["org_code"])
-    if org is None:
+    if refs["org"] is None:
         errors["org_code"] = ["机构编码不存在"]
-    window = None
     if data.get("window_code"):
-        window = org_service.find_by_code(data["window_code"])
+        window = refs["window"] = org_service.find_by_code(data["window_code"])
+        org = refs["org"]
         if window is None or window.level != OrgLevel.window:
             errors["window_code"] = ["窗口编码不存在"]
         elif org is not None and not window.is_within(org) and not window.is_within(org.parent or org):
             errors["window_code"] = ["窗口不属于该办理单位所在大厅"]
-    staff = None
     if data.get("staff_username"):
-        staff = user_service.get_by_username(data["staff_username"])
-        if staff is None:
+        refs["staff"] = user_service.get_by_username(data["staff_username"])
+        if refs["staff"] is None:
             errors["staff_username"] = ["工作人员账号不存在"]
+    return refs, errors
+
+
+def _timing_errors(data: dict) -> dict[str, list[str]]:
     finished = data.get("finished_at")
-    if finished is not None:
-        if finished < data["accepted_at"]:
-            errors["finished_at"] = ["办结时间早于受理时间"]
-        elif finished > now():
-            errors["finished_at"] = ["办结时间晚于当前时间"]
+    if finished is None:
+        return {}
+    if finished < data["accepted_at"]:
+        return {"finished_at": ["办结时间早于受理时间"]}
+    if finished > now():
+        return {"finished_at": ["办结时间晚于当前时间"]}
+    return {}
+
+
+def create(data: dict, *, principal: Principal) -> ServiceCase:
+    refs, errors = _resolve_references(data)
+    errors.update(_timing_errors(data))
     if errors:
         raise ValidationError("办件信息无效", fields=errors)
+    item, org, window, staff = refs["item"], refs["org"], refs["window"], refs["staff"]
+    finished = data.get("finished_at")
     if not principal.can_see(org):
         raise PermissionDeniedError("该办理单位不在本令牌的接入范围内")
     if find_by_no(data["case_no"]) is not None:

@@ -6,7 +6,8 @@ A form is a JSON Schema (types, allowed values, required and conditionally requi
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 

@@ -6,7 +6,8 @@ from app.evaluation.schemas import PageMetaSchema
 
 
 class TaskQuerySchema(Schema):
-    task = fields.List(fields.String(validate=validate.Length(max=128)), metadata={"description": "任务标识，如 rectify"})
+    task = fields.List(fields.String(validate=validate.Length(max=128)),
+                       metadata={"description": "任务标识，如 rectify"})
     category = fields.List(fields.String(validate=validate.OneOf(["simple", "general", "complex"])))
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "工单号或办件号"})

@@ -6,9 +6,10 @@ Used by the test suite and, before a model is stored as deployable, by validatio
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app
 

@@ -58,7 +58,8 @@ def parse(bpmn_xml: str, forms: dict[str, Any], process_id: str, source: str = "
         raise ModelError("BPMN 模型无效", [{"element": err.id or "", "line": err.line_number,
                                             "message": str(err).splitlines()[0]}]) from None
     except etree.XMLSyntaxError as err:
-        raise ModelError("BPMN 文件不是有效的 XML", [{"element": "", "line": err.lineno, "message": str(err)}]) from None
+        problem = {"element": "", "line": err.lineno, "message": str(err)}
+        raise ModelError("BPMN 文件不是有效的 XML", [problem]) from None
     bundle = ModelBundle(process_id, bpmn_xml, forms, spec, subprocess_specs, spec_dict={},
                          checksum=checksum(bpmn_xml, forms))
     missing = [s.bpmn_id for s in bundle.user_task_specs()
@@ -96,6 +97,7 @@ def get_bundle(model: ProcessModel) -> ModelBundle:
     with _cache_lock:
         bundle = _cache.get(model.id)
         if bundle is None or bundle.checksum != model.checksum:
-            bundle = parse(model.bpmn_xml, model.forms, model.process_id, source=f"{model.process_id}@v{model.version}")
+            source = f"{model.process_id}@v{model.version}"
+            bundle = parse(model.bpmn_xml, model.forms, model.process_id, source=source)
             _cache[model.id] = bundle
         return bundle

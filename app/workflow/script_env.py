@@ -6,10 +6,10 @@ working-day calendar, so a task's due date and its timer come from the same expr
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
-from typing import Iterator
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 

@@ -27,9 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
-from workalendar.asia import China
+from workalendar.asia import China  # noqa: E402
 
-from app.calendar import (
+from app.calendar import (  # noqa: E402
     DEFAULT_CALENDAR_DIR,
     WorkingDayCalendar,
     YearData,

@@ -50,7 +50,8 @@ def test_a_deadline_in_a_year_without_data_is_provisional_then_recomputed(open_c
     rectify = case.task("rectify")
     assert rectify.due_at == local(2027, 1, 7, 0, 0).astimezone(UTC)
     assert rectify.due_provisional is False
-    timers = {t.bpmn_id: t.due_at for t in db.session.scalars(select(CaseTimer).where(CaseTimer.case_id == case.case_id))}
+    timers = {t.bpmn_id: t.due_at
+              for t in db.session.scalars(select(CaseTimer).where(CaseTimer.case_id == case.case_id))}
     assert timers["deadline_timer"] == local(2027, 1, 7, 0, 0).astimezone(UTC)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == str(case.case_id),
                                                          AuditEvent.action == "deadline.recomputed")).all()

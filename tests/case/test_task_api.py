@@ -1,9 +1,6 @@
 """The inbox and task endpoints: scope, lanes, claims, validation and conflicts."""
 from __future__ import annotations
 
-import threading
-
-from app.db import db
 from tests.fixtures.lifecycle import local
 
 
