@@ -17,7 +17,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import api, calendar, clock, privacy
+    from app import api, calendar, clock, privacy, web
     from app.db import db
 
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
@@ -28,6 +28,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     calendar.init_app(app)
     api.init_app(app)
+    web.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -37,9 +38,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.service_case.routes import blp as service_cases
     from app.system.routes import bp as system
     from app.task.routes import blp as tasks
+    from app.web.extensions import csrf
 
     api.register_blueprint(service_cases)
     api.register_blueprint(evaluations)
     api.register_blueprint(tasks)
     api.register_blueprint(cases)
+    for blueprint in (service_cases, evaluations, tasks, cases):
+        csrf.exempt(blueprint)  # bearer-token API: no cookies, no CSRF
     app.register_blueprint(system)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
+from flask import jsonify, render_template, request
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -29,7 +30,19 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
+class ErrorBodySchema(Schema):
+    code = fields.String(metadata={"description": "bad_request | unauthorized | forbidden | not_found | conflict | invalid"})
+    message = fields.String(metadata={"description": "说明（中文）"})
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "字段名 → 错误列表"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)
+
+
 class JsonErrorApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error: HTTPException):
         fields = {}
         data = getattr(error, "data", None) or {}
@@ -51,16 +64,40 @@ class JsonErrorApi(Api):
 api = JsonErrorApi()
 
 
+PAGE_TITLES = {400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作",
+               409: "操作冲突", 422: "填写有误", 429: "操作过于频繁", 500: "系统错误"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(status: int, message: str):
+    return render_template("web/error.html", title=PAGE_TITLES.get(status, "出错了"), message=message), status
+
+
 def init_app(app) -> None:
     api.init_app(app)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
-        return error_response(error.status, error.code, error.message, error.fields)
+        if _wants_json():
+            return error_response(error.status, error.code, error.message, error.fields)
+        return _page(error.status, error.message)
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         db.session.rollback()
         log.warning("integrity error answered as 409: %s", error.orig.__class__.__name__)
-        return error_response(409, "conflict", "与已有数据冲突（重复或引用无效）")
+        if _wants_json():
+            return error_response(409, "conflict", "与已有数据冲突（重复或引用无效）")
+        return _page(409, "与已有数据冲突，请刷新后重试")
+
+    @app.errorhandler(HTTPException)
+    def handle_page_http_error(error: HTTPException):
+        if _wants_json():
+            return api.handle_http_exception(error)
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            return _page(400, "页面已过期或表单来源无效，请刷新页面后重新提交")
+        return _page(error.code or 500, error.description or "")

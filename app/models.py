@@ -11,3 +11,4 @@ from app.service_case.models import ServiceCase, ServiceItem  # noqa: F401
 from app.task.models import CaseTask  # noqa: F401,E402
 from app.user.models import ApiToken, User, UserRole  # noqa: F401
 from app.workflow.models import ProcessModel  # noqa: F401,E402
+from app.evaluator.models import EvaluatorReply  # noqa: F401,E402

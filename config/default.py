@@ -39,3 +39,13 @@ CLOCK_OFFSET_SECONDS = 0
 
 # argon2id parameters: a profile name from argon2.profiles (RFC_9106_LOW_MEMORY: 64 MiB, 3 passes).
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+
+# Web sign-in
+PERMANENT_SESSION_LIFETIME = 1800  # seconds of inactivity before a new sign-in is needed
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False  # production behind HTTPS: True
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_MINUTES = 15
+LOGIN_RATE_LIMIT = "20 per minute"
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -6,6 +6,7 @@ same suite on PostgreSQL (a throwaway database is created next to the one named 
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from flask.testing import FlaskClient
 
 from app import create_app, migrate
 from app.clock import FrozenClock
@@ -53,9 +56,18 @@ def database_url(tmp_path_factory):
         yield url
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the test's own app context, so ``g`` is fresh per request as in production
+    (Flask would otherwise reuse the pushed context). The database session is still the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({"ENV": "testing", "DATABASE_URL": database_url})
+    app.test_client_class = IsolatedClient
     migrate.upgrade(database_url)
     app.extensions["clock"] = FrozenClock(TEST_NOW)
     yield app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -89,6 +89,7 @@ DEPARTMENTS = (
 )
 
 HALL = ("ZWFW", "{county}政务服务中心")
+OPENING_HOURS = ((time(8, 30), 210), (time(13, 30), 240))  # office hours (start, minutes), local time
 SUPERVISION = ("SPJ-JDK", "{county}行政审批局监督考核科")
 CITY_SUPERVISION = ("SPJ-JDK", "{city}行政审批局监督考核科")
 
@@ -204,12 +205,68 @@ COMPLAINTS = {
 }
 COMPLAINT_WEIGHTS = (("attitude", 30), ("efficiency", 35), ("quality", 22), ("environment", 13))
 
+# What departments and supervision offices write while handling a bad review (the lifecycle forms).
+SIGN_NOTES = ("已签收，安排专人核实", "已签收，当日联系评价人", "收到，科室负责人已知悉", "已签收，调取办件材料核查")
+APPEALS = (  # (appeal reason, evidence)
+    ("评价人办理的事项不属于本部门职责，系误选办理部门", "办件受理记录及事项清单截图"),
+    ("当日窗口按规定一次性告知所需材料，评价人材料不全未能办理", "一次性告知单（评价人签字）及窗口监控录像"),
+    ("评价人因个人原因多次变更申请内容，延误不可归责于窗口", "办件流转记录及通话录音"),
+    ("评价人电话中表示误点了“不满意”", "回访通话录音"),
+)
+REVIEW_UPHELD = ("经调取监控录像和办件记录，申诉理由成立", "经电话核实评价人，确系误评，申诉成立")
+REVIEW_REJECTED = ("证据不足以证明窗口已履行一次性告知义务，申诉不成立",
+                   "评价人反映问题基本属实，申诉不成立，请按期整改")
+VERIFY_NOTES = {
+    "valid": ("已电话联系评价人，反映问题属实", "调取窗口监控并约谈经办人员，情况属实", "评价人反映情况基本属实"),
+    "mistaken": ("评价人表示本想点击“满意”，误点了“不满意”", "评价人称评价时看错选项，对办理结果满意"),
+    "malicious": ("评价人因诉求不符合政策被拒，多次以差评相要挟", "同一号码短时间内对多个窗口集中差评，与办件无关"),
+    "no_legal_basis": ("评价人要求不在法定受理范围内，已解释政策依据",),
+}
+CONFIRM_REASONS = {"confirmed": ("已核听通话录音，确认误评", "核查评价记录，确认为恶意评价"),
+                   "refused": ("录音显示评价人明确表达不满，不予确认，请按属实差评整改",)}
+NATURE = {"attitude": "instant", "quality": "deep", "efficiency": "deep", "environment": "upgrade"}
+RECTIFICATIONS = {  # aspect → (measures, result)
+    "attitude": (("约谈经办人员，组织窗口服务规范和文明用语培训", "经办人员已作书面检查，窗口服务规范已重新学习"),
+                 ("将该窗口纳入每日服务巡查，负责人带班督导", "已连续两周巡查，未再发现类似问题")),
+    "efficiency": (("优化叫号分流，高峰时段增开两个综合窗口", "平均等候时间由70分钟降至25分钟"),
+                   ("梳理办理流程，压缩内部流转环节，实行超时预警", "该事项办理时限由5个工作日压缩至3个工作日")),
+    "quality": (("修订一次性告知单并统一业务口径，开展业务培训", "告知单已更新上墙并同步网上办事指南"),
+                ("复核同类办件信息，建立出证前双人核对制度", "已为评价人重新办理，双人核对制度已实行")),
+    "environment": (("增设等候座椅，安排专人巡检自助设备", "新增座椅20个，自助机已修复并建立日检台账"),
+                    ("完善无障碍设施和引导标识，设置爱心窗口", "无障碍坡道和爱心窗口已投入使用")),
+}
+EXTENSION_REASONS = ("需协调系统供应商升级业务系统，预计两周内完成", "涉及设备采购，需履行政府采购程序",
+                     "需与上级业务主管部门协调政策口径")
+EXTENSION_REFUSALS = ("整改内容可在原期限内完成，不同意延期", "延期理由不充分，请按原期限完成整改")
+SUPERVISE_ORDERS = ("该件已超过整改期限，请于{date}前完成整改并报送整改情况",
+                    "请责任部门主要负责人督促落实，{date}前反馈整改结果")
+CONSULTS = (  # (opinion, commitment)
+    ("同意牵头部门整改方案，本部门配合做好数据共享", "三个工作日内开放相关数据接口"),
+    ("该问题涉及两部门业务衔接，建议建立联办机制", "指定专人对接，联办事项一窗受理"),
+    ("本部门无异议，将同步调整办事指南", ""),
+)
+FEEDBACK_CHANNELS = (("phone", 70), ("sms", 15), ("visit", 10), ("letter", 5))
+FEEDBACK_TEXTS = ("已电话告知评价人核查结果和整改措施，评价人表示认可", "已向评价人反馈整改情况并致歉",
+                  "已将整改结果书面告知评价人")
+RETURN_VISIT_NOTES = {"satisfied": ("评价人对整改结果表示满意", "评价人称再次办理时体验明显改善"),
+                      "basically_satisfied": ("评价人表示基本满意，希望继续保持",),
+                      "unsatisfied": ("评价人认为问题未根本解决，要求继续整改",),
+                      "unreached": ("三次拨打评价人电话均未接通",)}
+CLOSE_OUT_NOTES = ("整改到位，反馈及时，同意销号", "资料齐全，同意销号", "")
+CLOSE_OUT_REFUSALS = ("报告单整改措施不具体，请补充后重新反馈", "未附整改前后对比材料，请补充后重新反馈")
+
 
 # -- fake people: deterministic from the caller's Random, valid check digits, never real ---------------
 
 Applicant = tuple[str, str, str, str]  # (applicant kind, name, phone, certificate number)
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 统一社会信用代码 alphabet (GB 32100)
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def pick(rng: random.Random, weighted):
+    """One value of ``((value, weight), ...)``."""
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
 
 
 def person_name(rng: random.Random) -> str:
@@ -236,5 +293,5 @@ def legal_person(rng: random.Random, area: str) -> Applicant:
     else:
         name, prefix = f"{CITY[1]}{rng.choice(TRADE_NAMES)}{rng.choice(TRADES)}有限公司", "91"
     body = prefix + area + "".join(rng.choices(_CREDIT_CHARS, k=9))
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
     return "legal_person", name, phone(rng), body + _CREDIT_CHARS[(31 - total % 31) % 31]

@@ -14,7 +14,7 @@ import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from app.case.models import BadReviewCase
 from app.clock import FrozenClock, frozen_at, now
 from app.db import db
 from app.demo import catalogue as cat
+from app.demo import lifecycle
 from app.demo.catalogue import DEMO_ACCOUNTS, DEMO_CLIENT, DEMO_PASSWORD
 from app.errors import ConflictError
 from app.evaluation import service as evaluation_service
@@ -49,7 +50,6 @@ EVALUATION_RATE = 0.85  # share of finished service cases that get an (active) e
 BAD_RATE = 0.025  # base share of bad reviews, scaled by item and staff risk
 PENDING_RATE = 0.01  # service cases stuck (e.g. waiting for missing documents)
 HOT_SPOT_HANDLERS = 2  # handlers with three times the usual bad-review rate, for the hot-spot analysis
-OPENING_HOURS = ((time(8, 30), 210), (time(13, 30), 240))  # (start, minutes), local time
 
 
 @dataclass
@@ -77,6 +77,7 @@ class Slice:
     offers: list[Offer] = field(default_factory=list)
     client: Principal | None = None
     hot_spots: frozenset[str] = frozenset()
+    bad_rate: float = BAD_RATE
 
 
 @dataclass
@@ -85,12 +86,12 @@ class Visit:
 
     case: dict
     pushed_at: datetime
-    risk: float
+    risk: float  # the chance that its evaluation is a bad review
     evaluation: dict | None = None
     received_at: datetime | None = None
 
 
-def run(*, cases: int, seed: int) -> str:
+def run(*, cases: int, seed: int, bad_rate: float = BAD_RATE) -> str:
     province = org_service.find_by_code(cat.PROVINCE[0])
     if province is not None:
         return f"演示数据已存在，未做改动 / demo data already present, nothing changed\n{_summary(province)}"
@@ -99,10 +100,12 @@ def run(*, cases: int, seed: int) -> str:
     end = now()
     start = end - timedelta(days=HISTORY_DAYS)
     with frozen_at(current_app._get_current_object(), start - timedelta(days=1)) as clock:
-        demo = _build(rng)
+        demo = _build(rng, bad_rate)
         visits = _plan(rng, demo, start, end, cases)
-        _replay(clock, demo, visits)
-    province = demo.units[cat.PROVINCE[0]]
+        province = demo.units[cat.PROVINCE[0]]
+        driver = lifecycle.Driver(rng, clock, end, province.path)
+        _replay(clock, demo, visits, driver)
+        driver.finish()
     counts = _counts(province)
     audit.record(actor=ACTOR, action="demo.seeded", subject_type="org_unit", subject_id=province.id,
                  payload={"seed": seed, "cases": cases, "from": start.isoformat(), "to": end.isoformat(),
@@ -121,8 +124,8 @@ def _check_usernames_free() -> None:
 # -- the org tree, items and accounts -------------------------------------------------------------
 
 
-def _build(rng: random.Random) -> Slice:
-    demo = Slice(units={}, desks={})
+def _build(rng: random.Random, bad_rate: float) -> Slice:
+    demo = Slice(units={}, desks={}, bad_rate=bad_rate)
     _build_org(demo)
     for county, template in itertools.product(cat.COUNTIES, cat.ITEMS):
         desk = demo.desks[f"{county.code}-{template.department}"]
@@ -242,12 +245,9 @@ def _dates(first: date, last: date):
 
 
 def _office_time(rng: random.Random, day: date) -> datetime:
-    minute = rng.random() * sum(length for _, length in OPENING_HOURS)
-    for opens, length in OPENING_HOURS:
-        if minute < length:
-            break
-        minute -= length
-    return (datetime.combine(day, opens, LOCAL_TZ) + timedelta(minutes=minute)).astimezone(UTC)
+    """A random moment of the office hours of ``day``, a working day."""
+    midnight = datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
+    return lifecycle.office_after(midnight, rng.random() * sum(length for _, length in cat.OPENING_HOURS))
 
 
 def _accepted_at(rng: random.Random, days: list[date], start: datetime, end: datetime) -> datetime:
@@ -271,7 +271,7 @@ def _finished_at(rng: random.Random, template: cat.ItemTemplate, accepted: datet
 
 def _visit(rng: random.Random, demo: Slice, offer: Offer, applicants: _Applicants, number: int,
            accepted: datetime, finished: datetime | None, end: datetime) -> Visit:
-    channel = ServiceChannel(_pick(rng, cat.SERVICE_CHANNELS))
+    channel = ServiceChannel(cat.pick(rng, cat.SERVICE_CHANNELS))
     desk = offer.desk
     staff = None if channel == ServiceChannel.self_service else rng.choice(desk.handlers)
     window = rng.choice(desk.windows) if channel == ServiceChannel.window else None
@@ -283,7 +283,7 @@ def _visit(rng: random.Random, demo: Slice, offer: Offer, applicants: _Applicant
         "accepted_at": accepted, "finished_at": finished,
     }
     pushed = min((finished or accepted) + timedelta(seconds=rng.randint(5, 600)), end)
-    risk = offer.template.risk * (3.0 if staff and staff.username in demo.hot_spots else 1.0)
+    risk = demo.bad_rate * offer.template.risk * (3.0 if staff and staff.username in demo.hot_spots else 1.0)
     return Visit(case, pushed, risk * (0.7 if staff is None else 1.0))
 
 
@@ -291,7 +291,7 @@ def _plan_evaluation(rng: random.Random, visit: Visit, end: datetime) -> None:
     finished = visit.case["finished_at"]
     if finished is None or rng.random() >= EVALUATION_RATE:
         return
-    channel = EvaluationChannel(_pick(rng, cat.EVALUATION_CHANNELS[visit.case["channel"]]))
+    channel = EvaluationChannel(cat.pick(rng, cat.EVALUATION_CHANNELS[visit.case["channel"]]))
     evaluated = finished + timedelta(seconds=rng.randint(*cat.EVALUATION_DELAY[channel]))
     delay = timedelta(seconds=rng.randint(*cat.RECEIPT_DELAY.get(channel, cat.DEFAULT_RECEIPT_DELAY)))
     received = max(evaluated + delay, visit.pushed_at + timedelta(seconds=1))
@@ -309,7 +309,7 @@ def _plan_evaluation(rng: random.Random, visit: Visit, end: datetime) -> None:
 
 
 def _level(rng: random.Random, risk: float) -> int:
-    if rng.random() < BAD_RATE * risk:
+    if rng.random() < risk:
         return 2 if rng.random() < 0.6 else 1
     draw = rng.random()
     return 5 if draw < 0.76 else 4 if draw < 0.94 else 3
@@ -320,15 +320,10 @@ def _words(rng: random.Random, level: int) -> tuple[str | None, list[str]]:
         return (rng.choice(cat.POSITIVE_COMMENTS) if rng.random() < 0.2 else None), []
     if level == 3:
         return (rng.choice(cat.NEUTRAL_COMMENTS) if rng.random() < 0.5 else None), []
-    reasons = [_pick(rng, cat.COMPLAINT_WEIGHTS)]
+    reasons = [cat.pick(rng, cat.COMPLAINT_WEIGHTS)]
     if rng.random() < 0.2:
-        reasons = sorted({*reasons, _pick(rng, cat.COMPLAINT_WEIGHTS)})
+        reasons = sorted({*reasons, cat.pick(rng, cat.COMPLAINT_WEIGHTS)})
     return (rng.choice(cat.COMPLAINTS[reasons[0]]) if rng.random() < 0.9 else None), reasons
-
-
-def _pick(rng: random.Random, weighted) -> str:
-    values, weights = zip(*weighted)
-    return rng.choices(values, weights)[0]
 
 
 # -- fake applicants ---------------------------------------------------------------------------------
@@ -353,12 +348,14 @@ class _Applicants:
 # -- replay and summary --------------------------------------------------------------------------------
 
 
-def _replay(clock: FrozenClock, demo: Slice, visits: list[Visit]) -> None:
-    """Pushes every service case and evaluation at its own moment, oldest first."""
+def _replay(clock: FrozenClock, demo: Slice, visits: list[Visit], driver: lifecycle.Driver) -> None:
+    """Pushes every service case and evaluation at its own moment, oldest first; in between, the driver
+    works the bad-review cases opened so far."""
     events = [(v.pushed_at, 0, v) for v in visits] + [(v.received_at, 1, v) for v in visits if v.evaluation]
     events.sort(key=lambda e: (e[0], e[1], e[2].case["case_no"]))
     staff_principals: dict[str, Principal] = {}
     for moment, kind, visit in events:
+        driver.run_until(moment)
         clock.set(moment)
         if kind == 0:
             _register(visit.case, demo.client)
@@ -369,7 +366,9 @@ def _replay(clock: FrozenClock, demo: Slice, visits: list[Visit]) -> None:
             if staff.username not in staff_principals:
                 staff_principals[staff.username] = Principal.for_user(staff)
             principal = staff_principals[staff.username]
-        evaluation_service.create(visit.evaluation, principal=principal)
+        evaluation = evaluation_service.create(visit.evaluation, principal=principal)
+        if evaluation.is_bad:
+            driver.adopt(evaluation.bad_review_case)
 
 
 def _register(values: dict, principal: Principal) -> None:
@@ -411,6 +410,7 @@ def _summary(province: OrgUnit) -> str:
         f"  机构 org units: {c['org_units']}   账号 users: {c['users']}   事项 service items: {c['service_items']}",
         (f"  办件 service cases: {c['service_cases']}   评价 evaluations: {c['evaluations']}"
          f"   差评工单 bad-review cases: {c['bad_review_cases']}"),
+        lifecycle.state_summary(province.path),
         f"演示账号 / demo accounts（密码 password: {DEMO_PASSWORD}；其余演示员工账号同一密码）:",
     ]
     for account in DEMO_ACCOUNTS:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.db import db
 from app.evaluation import service as evaluation_service
 from app.user.principal import Principal
 from app.user.service import get_by_username
@@ -22,6 +23,7 @@ def rated(world, clock, make_service_case):
         made[key] = evaluation_service.create(
             {"service_case_no": case.case_no, "level": level, "channel": channel, "real_name": True,
              "evaluated_at": clock.now() - timedelta(minutes=10)}, principal=client_c)
+    db.session.commit()
     return made
 
 

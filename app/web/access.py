@@ -1,0 +1,56 @@
+"""Who may open a page: the same roles and org scope as the API, from the signed-in user."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g
+from flask_login import current_user, login_required
+
+from app.errors import PermissionDeniedError
+from app.web.filters import LABELS
+from app.user.models import Role
+from app.user.principal import Principal
+
+NAV = (  # (endpoint, label, roles)
+    ("task_pages.inbox", "我的待办", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead)),
+    ("case_pages.overdue_board", "督办看板", (Role.supervisor, Role.supervisor_lead)),
+    ("case_pages.search", "工单查询", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
+                                    Role.auditor)),
+    ("audit_pages.search", "审计查询", (Role.auditor,)),
+    ("model_pages.index", "流程模型", (Role.policy_admin,)),
+)
+
+
+def page_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        principal = g.principal = Principal.for_user(current_user._get_current_object())
+    return principal
+
+
+def roles_required(*roles: Role):
+    """Page decorator: signed in, and holding one of ``roles`` (403 page otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if roles and not page_principal().has_any(*roles):
+                names = "、".join(LABELS["role"].get(str(r), str(r)) for r in roles)
+                raise PermissionDeniedError(f"您的角色无权访问此页面（需要：{names}）")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def navigation():
+        if not current_user.is_authenticated:
+            return {"nav": []}
+        principal = page_principal()
+        items = [(endpoint, text) for endpoint, text, roles in NAV
+                 if principal.has_any(*roles) and endpoint in app.view_functions]
+        return {"nav": items, "principal": principal}
