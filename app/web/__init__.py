@@ -5,9 +5,16 @@ this package holds what they share.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from flask import Flask
 
 from app.web import access, extensions, filters, security
+
+# Each concept's pages, registered when the module exists: (module, attribute holding the blueprint).
+PAGE_MODULES = ("app.task.pages", "app.case.pages", "app.supervision.pages", "app.audit.pages",
+                "app.evaluator.pages", "app.workflow.pages")
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +25,6 @@ def init_app(app: Flask) -> None:
     from app.web.auth import bp as auth
 
     app.register_blueprint(auth)
+    for name in PAGE_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            app.register_blueprint(importlib.import_module(name).bp)

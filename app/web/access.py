@@ -11,9 +11,10 @@ from app.web.filters import LABELS
 from app.user.models import Role
 from app.user.principal import Principal
 
-NAV = (  # (endpoint, label, roles)
+NAV = (  # (endpoint, label, roles); an entry shows only once its page exists
     ("task_pages.inbox", "我的待办", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead)),
-    ("case_pages.overdue_board", "督办看板", (Role.supervisor, Role.supervisor_lead)),
+    ("supervision_pages.queues", "审核队列", (Role.supervisor, Role.supervisor_lead)),
+    ("supervision_pages.overdue_board", "督办看板", (Role.supervisor, Role.supervisor_lead)),
     ("case_pages.search", "工单查询", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
                                     Role.auditor)),
     ("audit_pages.search", "审计查询", (Role.auditor,)),

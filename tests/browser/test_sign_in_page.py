@@ -1,0 +1,18 @@
+"""Signing in and out in a real browser."""
+from __future__ import annotations
+
+from tests.browser.conftest import screenshot, sign_in
+
+
+def test_a_handler_signs_in_sees_the_navigation_and_signs_out(page):
+    sign_in(page, "handler_a")
+    assert page.get_by_role("button", name="退出").is_visible()
+    screenshot(page, "home-handler")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")
+
+
+def test_a_wrong_password_shows_a_message_and_keeps_the_username(page):
+    sign_in(page, "handler_a", "wrong-password!")
+    assert page.get_by_role("alert").inner_text() == "用户名或密码错误"
+    screenshot(page, "login-error")
