@@ -189,7 +189,8 @@ class Driver:
         fits = [s for s in STALLS if s.youngest <= age <= s.oldest]
         if not fits:
             return None
-        stall = min(fits, key=lambda s: (self.stalls[s.task], self.rng.random()))
+        # the least used first, and of those the one with the narrowest age window (the rarest chance)
+        stall = min(fits, key=lambda s: (self.stalls[s.task], s.oldest - s.youngest, self.rng.random()))
         self.stalls[stall.task] += 1
         return stall
 

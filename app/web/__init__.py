@@ -26,5 +26,12 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(auth)
     for name in PAGE_MODULES:
-        if importlib.util.find_spec(name) is not None:
+        if _exists(name):
             app.register_blueprint(importlib.import_module(name).bp)
+
+
+def _exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package is not there either
+        return False
