@@ -15,7 +15,6 @@ import heapq
 import itertools
 import random
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -27,7 +26,8 @@ from app.case.models import STATUS_LABELS, BadReviewCase, CaseStatus, CaseTimer
 from app.clock import FrozenClock
 from app.db import db
 from app.demo import catalogue as cat
-from app.settings import LOCAL_TZ, to_local
+from app.demo.casework import Casework, Plan
+from app.settings import to_local
 from app.task.models import CaseTask, TaskState
 from app.user.models import User, UserRole
 from app.user.principal import Principal
@@ -72,55 +72,6 @@ STALLS = (
 )
 
 
-@dataclass
-class Plan:
-    case: BadReviewCase
-    path: str
-    category: str
-    aspect: str
-    handler: User  # the department's clerk in charge (承办人)
-    recheck: str | None = None  # after a rejected appeal: appeal again (and how it ends) or accept
-    extension: str = "approved"
-    idle: frozenset[str] = frozenset()
-    done: Counter = field(default_factory=Counter)  # completed tasks by BPMN id
-    finding: str = ""
-
-
-# -- office time ---------------------------------------------------------------------------------------
-
-
-def _office_hours(start: datetime):
-    """The office intervals (UTC) from ``start`` on, the first one cut at ``start``."""
-    calendar, day = get_calendar(), to_local(start).date()
-    while True:
-        if calendar.is_working_day(day):
-            for opens, length in cat.OPENING_HOURS:
-                begin = datetime.combine(day, opens, LOCAL_TZ).astimezone(UTC)
-                close = begin + timedelta(minutes=length)
-                if close > start:
-                    yield max(begin, start), close
-        day += timedelta(days=1)
-
-
-def office_after(start: datetime, minutes: float) -> datetime:
-    """The moment ``minutes`` of office time after ``start``."""
-    for begin, close in _office_hours(start):
-        span = (close - begin).total_seconds() / 60
-        if minutes <= span:
-            return begin + timedelta(minutes=minutes)
-        minutes -= span
-    raise AssertionError("unreachable")
-
-
-def office_between(start: datetime, end: datetime) -> float:
-    """Minutes of office time from ``start`` to ``end``."""
-    total = 0.0
-    for begin, close in _office_hours(start):
-        if begin >= end:
-            return total
-        total += (min(close, end) - begin).total_seconds() / 60
-
-
 # -- the driver ----------------------------------------------------------------------------------------
 
 
@@ -138,6 +89,7 @@ class Driver:
         self.principals: dict[int, Principal] = {}
         self.next_due: datetime | None = None
         self.last_fired = datetime.min.replace(tzinfo=UTC)
+        self.work = Casework(rng, clock, self._staff)
 
     def adopt(self, case: BadReviewCase) -> None:
         """Plans a newly opened case and answers its first task."""
@@ -224,7 +176,7 @@ class Driver:
             self.answered.add(task.id)
             if task.bpmn_id in plan.idle:
                 continue
-            when, intent = getattr(self, f"_when_{task.bpmn_id}")(task, plan)
+            when, intent = self.work.answer(task, plan)
             if when <= self.end:  # later answers have not happened yet
                 heapq.heappush(self.agenda, (when, next(self.counter), case_id, task.id, intent))
 
@@ -233,23 +185,11 @@ class Driver:
         if task.state != TaskState.open:  # cancelled meanwhile: the case ended, or it moved on
             return
         plan = self.plans[case_id]
-        data = getattr(self, f"_data_{task.bpmn_id}")(task, plan, intent)
-        lifecycle.complete_task(task.id, data, principal=self._principal(self._worker(task, plan, intent)))
+        data = self.work.form(task, plan, intent)
+        lifecycle.complete_task(task.id, data, principal=self._principal(self.work.worker(task, plan, intent)))
         plan.done[task.bpmn_id] += 1
         self._answer(case_id)
         self._refresh_due()
-
-    def _worker(self, task: CaseTask, plan: Plan, intent: str) -> User:
-        if task.lane == "department" and task.org_unit_id == plan.handler.org_unit_id and intent != "appeal":
-            return plan.handler
-        if task.lane == "department":
-            role = "dept_lead" if intent == "appeal" else "handler"
-        elif "supervisor" not in task.roles or (task.bpmn_id == "close_out" and plan.case.id % 3 == 0):
-            role = "supervisor_lead"
-        else:
-            role = "supervisor"
-        users = self._staff(task.org_unit_id, role)
-        return users[plan.case.id % len(users)]  # the same person follows the case
 
     def _fire(self) -> None:
         """The timer job, restricted to the demo's cases: fires what is due at the clock's time."""
@@ -268,157 +208,6 @@ class Driver:
     def _refresh_due(self) -> None:
         self.next_due = db.session.scalar(select(func.min(CaseTimer.due_at)).join(BadReviewCase).where(
             BadReviewCase.org_path.startswith(self.scope)))
-
-    # -- when each task is worked, and how -----------------------------------------------------------------
-
-    def _later(self, low: float, high: float) -> datetime:
-        """Some office minutes from now, early answers more likely than late ones."""
-        return office_after(self.clock.now(), low + (high - low) * self.rng.random() ** 2)
-
-    def _when_sign_for(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        first, appealing = plan.done["sign_for"] == 0, plan.path.startswith("appeal")
-        if appealing and (first or (plan.done["sign_for"] == 1 and plan.recheck)):
-            return self._later(20, 400), "appeal"  # within the appeal window of one working day
-        return (self._later(5, 40) if plan.category == "simple" else self._later(10, 700)), "accept"
-
-    def _when_appeal_review(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(60, 800), "upheld" if plan.path == "appeal_upheld" else "rejected"
-
-    def _when_appeal_recheck(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(60, 800), plan.recheck
-
-    def _when_verify(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        finding = {"no_legal_basis": "no_legal_basis"}.get(plan.path, "valid")
-        if plan.path.startswith("invalid"):
-            finding = "mistaken" if self.rng.random() < 0.7 else "malicious"
-        return (self._later(5, 40) if plan.category == "simple" else self._later(30, 500)), finding
-
-    def _when_confirm_invalid(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(60, 800), "refused" if plan.path == "invalid_refused" else "confirmed"
-
-    def _when_classify(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        if plan.category != "simple":
-            return self._later(10, 300), plan.category
-        when = self._later(5, 30)
-        same_day = get_calendar().deadline(plan.case.received_at, 0).due_at
-        return when, "simple" if office_between(when, same_day) >= 90 else "general"  # 当日办结 still possible?
-
-    def _when_consult(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(120, 1200), "consult"
-
-    def _when_rectify(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        now, first = self.clock.now(), plan.done["rectify"] == 0
-        room = office_between(now, task.due_at)
-        if plan.path == "extension" and first and room > 700:  # asks early enough for the approval
-            return office_after(now, self.rng.uniform(60, min(room - 550, 900))), "extend"
-        if (plan.path == "late" and first) or room < 60:  # rectified after the supervision order
-            return office_after(max(now, task.due_at), self.rng.uniform(60, 1200)), "done"
-        return office_after(now, self.rng.uniform(room * 0.1, room * 0.9)), "done"
-
-    def _when_approve_extension(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(30, 300), plan.extension
-
-    def _when_supervise(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(20, 400), "order"
-
-    def _when_feedback(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        return self._later(60, 1300), "feedback"
-
-    def _when_return_visit(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        if plan.path == "revisit" and plan.done["return_visit"] == 0:
-            return self._later(200, 1800), "unsatisfied"
-        mood = cat.pick(self.rng, (("satisfied", 75), ("basically_satisfied", 20), ("unreached", 5)))
-        return self._later(200, 1800), mood
-
-    def _when_close_out(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
-        refuse = plan.path == "close_out_refused" and plan.done["close_out"] == 0
-        return self._later(60, 1200), "refused" if refuse else "approved"
-
-    # -- the form data -------------------------------------------------------------------------------------
-
-    def _data_sign_for(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        if intent == "accept":
-            return {"action": "accept", "note": self.rng.choice(cat.SIGN_NOTES)}
-        reason, evidence = self.rng.choice(cat.APPEALS)
-        if plan.done["sign_for"]:
-            reason = "补充证据申请复核：" + reason
-        return {"action": "appeal", "appeal_reason": reason, "evidence": evidence}
-
-    def _data_appeal_review(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        reasons = cat.REVIEW_UPHELD if intent == "upheld" else cat.REVIEW_REJECTED
-        return {"decision": intent, "reason": self.rng.choice(reasons)}
-
-    _data_appeal_recheck = _data_appeal_review
-
-    def _data_verify(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        plan.finding = self.rng.choice(cat.VERIFY_NOTES[intent])
-        contacted = to_local(self.clock.now() - timedelta(minutes=self.rng.randint(1, 4)))
-        method = cat.pick(self.rng, (("phone", 80), ("visit", 10), ("sms", 10)))
-        return {"finding": intent, "contact_method": method, "contacted_at": contacted.isoformat(timespec="seconds"),
-                "note": plan.finding}
-
-    def _data_confirm_invalid(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        return {"decision": intent, "reason": self.rng.choice(cat.CONFIRM_REASONS[intent])}
-
-    def _data_classify(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        data = {"category": intent, "nature": cat.NATURE[plan.aspect], "aspect": plan.aspect}
-        if intent == "complex":
-            county, own = plan.case.responsible_org.code.split("-", 1)
-            keys = [d.key for d in cat.DEPARTMENTS if d.key != own]
-            data["co_departments"] = [f"{county}-{k}" for k in self.rng.sample(keys, self.rng.choice((1, 1, 2)))]
-        return data
-
-    def _data_consult(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        opinion, commitment = self.rng.choice(cat.CONSULTS)
-        return {"opinion": opinion, "commitment": commitment} if commitment else {"opinion": opinion}
-
-    def _fix(self, plan: Plan) -> tuple[str, str]:
-        """The measures and result of the rectification (a second round, after a return visit, differs)."""
-        if plan.path == "no_legal_basis":
-            return "向评价人解释相关政策规定和办理条件，告知其他救济渠道", "评价人已了解政策规定"
-        second = plan.path == "revisit" and plan.done["return_visit"] > 0
-        options = cat.RECTIFICATIONS[plan.aspect]
-        return options[(plan.case.id + second) % len(options)]
-
-    def _data_rectify(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        measures, result = self._fix(plan)
-        if intent == "done":
-            result += "，已按督办意见落实" if plan.case.overdue else ""
-            return {"measures": measures, "result": result, "action": "done"}
-        last_day = to_local(task.due_at - timedelta(minutes=1)).date()
-        new_day = get_calendar().add_working_days(last_day, self.rng.randint(5, 10))
-        return {"measures": measures, "action": "request_extension", "new_deadline": new_day.isoformat(),
-                "extension_reason": self.rng.choice(cat.EXTENSION_REASONS), "evaluator_informed": True}
-
-    def _data_approve_extension(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        if intent == "approved":
-            return {"decision": "approved", "reason": "延期理由充分，已告知评价人，同意延期"}
-        return {"decision": "refused", "reason": self.rng.choice(cat.EXTENSION_REFUSALS)}
-
-    def _data_supervise(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        day = get_calendar().add_working_days(to_local(self.clock.now()).date(), 2)
-        return {"instruction": self.rng.choice(cat.SUPERVISE_ORDERS).format(date=f"{day.month}月{day.day}日")}
-
-    def _data_feedback(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        measures, result = self._fix(plan)
-        lead = self._staff(plan.case.responsible_org_id, "dept_lead")
-        return {"feedback_text": self.rng.choice(cat.FEEDBACK_TEXTS),
-                "feedback_channel": cat.pick(self.rng, cat.FEEDBACK_CHANNELS),
-                "report": {"findings": plan.finding or "评价人反映问题属实", "measures": measures, "result": result,
-                           "responsible_person": (lead or [plan.handler])[0].display_name}}
-
-    def _data_return_visit(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        note = self.rng.choice(cat.RETURN_VISIT_NOTES[intent])
-        if intent == "unreached":
-            return {"reached": False, "note": note}
-        return {"reached": True, "satisfaction": intent, "note": note}
-
-    def _data_close_out(self, task: CaseTask, plan: Plan, intent: str) -> dict:
-        if intent == "refused":
-            return {"approved": False, "note": self.rng.choice(cat.CLOSE_OUT_REFUSALS)}
-        note = self.rng.choice(cat.CLOSE_OUT_NOTES)
-        return {"approved": True, "note": note} if note else {"approved": True}
-
 
 # -- the summary ---------------------------------------------------------------------------------------------
 

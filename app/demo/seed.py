@@ -24,8 +24,8 @@ from app.calendar import get_calendar
 from app.case.models import BadReviewCase
 from app.clock import FrozenClock, frozen_at, now
 from app.db import db
+from app.demo import casework, lifecycle
 from app.demo import catalogue as cat
-from app.demo import lifecycle
 from app.demo.catalogue import DEMO_ACCOUNTS, DEMO_CLIENT, DEMO_PASSWORD
 from app.errors import ConflictError
 from app.evaluation import service as evaluation_service
@@ -247,7 +247,7 @@ def _dates(first: date, last: date):
 def _office_time(rng: random.Random, day: date) -> datetime:
     """A random moment of the office hours of ``day``, a working day."""
     midnight = datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
-    return lifecycle.office_after(midnight, rng.random() * sum(length for _, length in cat.OPENING_HOURS))
+    return casework.office_after(midnight, rng.random() * sum(length for _, length in cat.OPENING_HOURS))
 
 
 def _accepted_at(rng: random.Random, days: list[date], start: datetime, end: datetime) -> datetime:
