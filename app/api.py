@@ -5,6 +5,7 @@ Every error answers ``{"error": {"code": "...", "message": "...", "fields": {...
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import jsonify, render_template, request
 from flask_smorest import Api
@@ -22,6 +23,10 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                422: "invalid", 429: "too_many_requests"}
 
 
+def page_meta(page: int, per_page: int, total: int) -> dict:
+    return {"page": page, "per_page": per_page, "total": total, "pages": math.ceil(total / per_page) if total else 0}
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
     response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
@@ -31,7 +36,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String(metadata={"description": "bad_request | unauthorized | forbidden | not_found | conflict | invalid"})
+    code = fields.String(
+        metadata={"description": "bad_request | unauthorized | forbidden | not_found | conflict | invalid"})
     message = fields.String(metadata={"description": "说明（中文）"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "字段名 → 错误列表"})
 

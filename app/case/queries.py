@@ -6,7 +6,7 @@ from sqlalchemy import and_, func, or_, select
 from app.audit.models import AuditEvent
 from app.case.models import STATUS_LABELS, BadReviewCase
 from app.db import db
-from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.errors import NotFoundError, PermissionDeniedError
 from app.evaluation import service as evaluation_service
 from app.org import service as org_service
 from app.task import service as task_service
@@ -25,14 +25,7 @@ def get(case_id: int, *, principal: Principal) -> BadReviewCase:
 
 
 def search(filters: dict, *, principal: Principal) -> tuple[list[BadReviewCase], int]:
-    roots = list(principal.scope_roots)
-    if filters.get("org_code"):
-        unit = org_service.find_by_code(filters["org_code"])
-        if unit is None:
-            raise ValidationError("机构编码不存在", field="org_code")
-        if not principal.can_see(unit):
-            raise PermissionDeniedError("该机构不在您的管辖范围内")
-        roots = [unit]
+    roots = org_service.narrowed_roots(filters.get("org_code"), principal)
     query = select(BadReviewCase).where(org_service.subtree_filter(BadReviewCase.org_path, roots))
     for key, column in (("status", BadReviewCase.status), ("category", BadReviewCase.category)):
         if filters.get(key):

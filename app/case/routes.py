@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import math
-
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_meta
 from app.case import queries
 from app.case.schemas import CaseDetailSchema, CasePageSchema, CaseQuerySchema, HistoryEventSchema
 from app.user.auth import authenticate_request, current_principal, require_roles
@@ -28,8 +27,7 @@ class Cases(MethodView):
         filters["per_page"] = filters.get("per_page") or current_app.config["API_PAGE_SIZE"]
         rows, total = queries.search(filters, principal=principal)
         return {"items": [queries.summary(c, principal=principal) for c in rows],
-                "meta": {"page": filters["page"], "per_page": filters["per_page"], "total": total,
-                         "pages": math.ceil(total / filters["per_page"]) if total else 0}}
+                "meta": page_meta(filters["page"], filters["per_page"], total)}
 
 
 @blp.route("/<int:case_id>")

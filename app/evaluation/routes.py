@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import math
-
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_meta
 from app.db import db
 from app.evaluation import service
 from app.evaluation.schemas import (
@@ -49,8 +48,7 @@ class Evaluations(MethodView):
         rows, total = service.search(filters, principal=principal)
         return {
             "items": [service.present(e, principal=principal) for e in rows],
-            "meta": {"page": filters["page"], "per_page": filters["per_page"], "total": total,
-                     "pages": math.ceil(total / filters["per_page"]) if total else 0},
+            "meta": page_meta(filters["page"], filters["per_page"], total),
         }
 
 

@@ -130,14 +130,7 @@ def get(evaluation_id: int, *, principal: Principal) -> Evaluation:
 
 
 def search(filters: dict, *, principal: Principal) -> tuple[list[Evaluation], int]:
-    roots = list(principal.scope_roots)
-    if filters.get("org_code"):
-        unit = org_service.find_by_code(filters["org_code"])
-        if unit is None:
-            raise ValidationError("机构编码不存在", field="org_code")
-        if not principal.can_see(unit):
-            raise PermissionDeniedError("该机构不在您的管辖范围内")
-        roots = [unit]
+    roots = org_service.narrowed_roots(filters.get("org_code"), principal)
     query = select(Evaluation).where(org_service.subtree_filter(Evaluation.org_path, roots))
     if filters.get("level"):
         query = query.where(Evaluation.level.in_(filters["level"]))

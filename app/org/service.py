@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.db import db
-from app.errors import NotFoundError, ValidationError
+from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.org.models import OrgLevel, OrgUnit
 
 
@@ -29,6 +29,18 @@ def create(*, code: str, name: str, level: OrgLevel | str, parent: OrgUnit | Non
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
     return unit
+
+
+def narrowed_roots(org_code: str | None, principal) -> list[OrgUnit]:
+    """The subtrees a query covers: the caller's scope, or one unit inside it named by ``org_code``."""
+    if not org_code:
+        return list(principal.scope_roots)
+    unit = find_by_code(org_code)
+    if unit is None:
+        raise ValidationError("机构编码不存在", field="org_code")
+    if not principal.can_see(unit):
+        raise PermissionDeniedError("该机构不在您的管辖范围内")
+    return [unit]
 
 
 def subtree_filter(column_path, roots: list[OrgUnit]):

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import math
-
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_meta
 from app.case import lifecycle
 from app.case import queries as case_queries
 from app.db import db
@@ -28,8 +27,7 @@ class Tasks(MethodView):
         filters["per_page"] = filters.get("per_page") or current_app.config["API_PAGE_SIZE"]
         rows, total = service.inbox(filters, principal=current_principal())
         return {"items": [service.present(t) for t in rows],
-                "meta": {"page": filters["page"], "per_page": filters["per_page"], "total": total,
-                         "pages": math.ceil(total / filters["per_page"]) if total else 0}}
+                "meta": page_meta(filters["page"], filters["per_page"], total)}
 
 
 @blp.route("/<int:task_id>")
