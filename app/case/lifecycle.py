@@ -17,6 +17,7 @@ from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from app.org.service import find_by_code
+from app.policy import profiles
 from app.task import forms
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
@@ -34,11 +35,12 @@ def start(case: BadReviewCase, *, actor: str) -> None:
     data = {"case_id": case.id, "case_no": case.case_no,
             "received_at": case.received_at.astimezone(UTC).isoformat(),
             "evaluation_level": evaluation.level, "real_name": evaluation.real_name,
-            "responsible_org": case.responsible_org.code}
+            "responsible_org": case.responsible_org.code, "policy": profiles.start_values()}
     workflow, steps = CaseWorkflow.start(bundle, data)
     case.process_model_id = model.id
     audit.record(actor=actor, action="case.process_started", subject_type="case", subject_id=case.id,
-                 payload={"process_id": PROCESS_ID, "model_version": model.version, "model_id": model.id})
+                 payload={"process_id": PROCESS_ID, "model_version": model.version, "model_id": model.id,
+                          "policy_profile": profiles.active().name, "policy": data["policy"]})
     sync.after_step(case, workflow, steps, actor=actor)
 
 

@@ -32,6 +32,7 @@ class Plan:
     """The path one case takes, chosen when it opens, and what happened so far."""
 
     case: BadReviewCase
+    number: int  # the order the case opened in (database ids are not reproducible after a rollback)
     path: str
     category: str
     aspect: str
@@ -119,12 +120,12 @@ class Casework:
             return plan.handler
         if task.lane == "department":  # an appeal is the head's decision; consultations, the co-department's
             role = "dept_lead" if intent == "appeal" else "handler"
-        elif "supervisor" not in task.roles or (task.bpmn_id == "close_out" and plan.case.id % 3 == 0):
+        elif "supervisor" not in task.roles or (task.bpmn_id == "close_out" and plan.number % 3 == 0):
             role = "supervisor_lead"
         else:
             role = "supervisor"
         users = self.staff(task.org_unit_id, role)
-        return users[plan.case.id % len(users)]
+        return users[plan.number % len(users)]
 
     def answer(self, task: CaseTask, plan: Plan) -> tuple[datetime, str]:
         """When the task will be worked, and the decision taken then."""
@@ -196,7 +197,7 @@ class Casework:
             return "向评价人解释相关政策规定和办理条件，告知其他救济渠道", "评价人已了解政策规定"
         second = plan.path == "revisit" and plan.done["return_visit"] > 0
         options = cat.RECTIFICATIONS[plan.aspect]
-        return options[(plan.case.id + second) % len(options)]
+        return options[(plan.number + second) % len(options)]
 
     def _rectify(self, task: CaseTask, plan: Plan, intent: str) -> dict:
         measures, result = self._fix(plan)

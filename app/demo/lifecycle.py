@@ -102,8 +102,9 @@ class Driver:
             category = "general"
         turn = self.taken[path]
         self.taken[path] += 1
-        plan = Plan(case, path, category, (case.evaluation.reasons or ["attitude"])[0], self._handler(case),
-                    idle=idle, recheck=RECHECKS[turn % len(RECHECKS)], extension=EXTENSIONS[turn % len(EXTENSIONS)])
+        aspect = (case.evaluation.reasons or ["attitude"])[0]
+        plan = Plan(case, len(self.plans), path, category, aspect, self._handler(case), idle=idle,
+                    recheck=RECHECKS[turn % len(RECHECKS)], extension=EXTENSIONS[turn % len(EXTENSIONS)])
         self.plans[case.id] = plan
         self._answer(case.id)
         self._refresh_due()
@@ -208,6 +209,7 @@ class Driver:
     def _refresh_due(self) -> None:
         self.next_due = db.session.scalar(select(func.min(CaseTimer.due_at)).join(BadReviewCase).where(
             BadReviewCase.org_path.startswith(self.scope)))
+
 
 # -- the summary ---------------------------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from flask import g
 from flask_login import current_user, login_required
 
 from app.errors import PermissionDeniedError
-from app.web.filters import LABELS
 from app.user.models import Role
 from app.user.principal import Principal
+from app.web.filters import LABELS
 
 NAV = (  # (endpoint, label, roles); an entry shows only once its page exists
     ("task_pages.inbox", "我的待办", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead)),

@@ -19,6 +19,8 @@ class ModelStatus(enum.StrEnum):
 class ProcessModel(Base):
     """One version of a BPMN process with its form schemas.
 
+    Only validated models are stored; ``draft`` versions wait to be deployed, ``deployed`` is the one
+    new cases start on (one per process), ``retired`` versions only serve the cases already on them.
     ``spec_json`` is the serialized engine spec, stored once per version: case states leave it out
     and are joined with it when loaded, so a running case always continues on its own version.
     """
@@ -40,5 +42,12 @@ class ProcessModel(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     deployed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The JSON test cases the version was validated with ({"cases": [...]}, as in bpmn/<model>.test.json).
+    test_cases: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The last validation: {"ok", "problems", "tests_run", "checked_at"}.
+    validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What changed against the previous version: tasks added/removed/changed, limits changed.
+    diff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_model_version"),)

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from app.calendar import get_calendar
 from app.clock import now
+from app.workflow import sandbox
 
 
 def _start_of(value: str) -> date | datetime:
@@ -84,11 +86,40 @@ def is_before(a: str, b: str) -> bool:
 
 FUNCTIONS = {"deadline": deadline, "working_days_before": working_days_before, "now_iso": now_iso,
              "is_before": is_before}
-SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
-    "len", "min", "max", "sum", "abs", "round", "sorted", "any", "all", "str", "int", "float", "bool",
-    "list", "dict", "True", "False", "None")}
+SAFE_BUILTINS = {name: getattr(builtins, name) for name in sandbox.SAFE_BUILTIN_NAMES}
+CALLABLES = sandbox.allowed_callables(FUNCTIONS)
+# Names every model may read even when the start data lacks them: ``policy`` holds the active policy
+# profile's overrides (app.policy), and a model run without one (tests, dry runs) keeps its defaults.
+DATA_DEFAULTS = {"policy": MappingProxyType({})}
+
+
+class SandboxedEnvironment(TaskDataEnvironment):
+    """Runs expressions and scripts only after the sandbox check, with guarded operators and a time budget.
+
+    Task data is the local namespace, the functions and restricted builtins the global one, so a
+    script's assignments land in the data and nothing of the environment leaks into it.
+    """
+
+    def evaluate(self, expression, context, external_context=None):
+        code = sandbox.compile_checked(expression, "eval", CALLABLES)
+        with sandbox.TimeBudget():
+            result = eval(code, self._globals(external_context), context)  # noqa: S307 - checked above
+            sandbox.check_value(result)
+        return result
+
+    def execute(self, script, context, external_context=None):
+        self.check_for_overwrite(context, external_context or {})
+        code = sandbox.compile_checked(script, "exec", CALLABLES)
+        with sandbox.TimeBudget():
+            exec(code, self._globals(external_context), context)  # noqa: S102 - checked above
+        return True
+
+    def _globals(self, external_context) -> dict:
+        namespace = {**DATA_DEFAULTS, **self.globals, **sandbox.GUARDS}
+        namespace.update({k: v for k, v in (external_context or {}).items() if not k.startswith("_")})
+        return namespace
 
 
 def make_script_engine() -> PythonScriptEngine:
-    """Engine with the product's functions and a reduced set of builtins (no import, open, eval …)."""
-    return PythonScriptEngine(environment=TaskDataEnvironment({"__builtins__": SAFE_BUILTINS, **FUNCTIONS}))
+    """Engine with the product's functions, restricted builtins and the expression sandbox."""
+    return PythonScriptEngine(environment=SandboxedEnvironment({"__builtins__": SAFE_BUILTINS, **FUNCTIONS}))

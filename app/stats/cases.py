@@ -1,0 +1,130 @@
+"""The bad-review-case side: what each case's completed tasks say about reply, rectification and return visit.
+
+Bad reviews are a small share of the evaluations, so their rows are read and folded here rather than
+pre-aggregated; ``CaseTask`` keeps every human task after it closes, with what was submitted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.calendar import get_calendar
+from app.case.models import BadReviewCase, CaseStatus
+from app.db import db
+from app.evaluation.models import Evaluation
+from app.service_case.models import ServiceCase
+from app.settings import to_local
+from app.stats.counts import raw_conditions
+from app.stats.filters import StatsFilter
+from app.stats.indicators import SATISFIED_VISITS, CaseFigures
+from app.task.models import CaseTask, TaskState
+
+TASKS = ("classify", "rectify", "feedback", "return_visit")
+
+
+@dataclass
+class CaseRow:
+    id: int
+    case_no: str
+    status: str
+    overdue: bool
+    received_at: datetime
+    closed_at: datetime | None
+    deadlines: dict[str, Any]
+    category: str | None
+    level: int
+    real_name: bool
+    adopted: bool
+    reasons: list[str]
+    item_id: int
+    org_unit_id: int
+    window_id: int | None
+    staff_id: int | None
+    finished_at: datetime
+    aspect: str | None = None
+    rectified_at: datetime | None = None  # first completion of 整改落实 with "整改完成"
+    rectification: dict[str, Any] = field(default_factory=dict)  # measures and result of the last one
+    replied_at: datetime | None = None
+    visit: dict[str, Any] | None = None  # the last return visit
+
+    @property
+    def counted(self) -> bool:
+        return self.adopted and self.status != CaseStatus.not_adopted
+
+    @property
+    def rectify_deadline(self) -> datetime | None:
+        value = (self.deadlines or {}).get("rectify_deadline")
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _conditions(flt: StatsFilter) -> list:
+    conditions = raw_conditions(flt)
+    if flt.channels:
+        conditions.append(Evaluation.channel.in_(flt.channels))
+    return conditions
+
+
+def load(flt: StatsFilter) -> list[CaseRow]:
+    """Every bad-review case of the filter's service cases, with what its tasks recorded."""
+    query = (select(BadReviewCase.id, BadReviewCase.case_no, BadReviewCase.status, BadReviewCase.overdue,
+                    BadReviewCase.received_at, BadReviewCase.closed_at, BadReviewCase.deadlines,
+                    BadReviewCase.category, Evaluation.level, Evaluation.real_name, Evaluation.adopted,
+                    Evaluation.reasons, ServiceCase.item_id, ServiceCase.org_unit_id, ServiceCase.window_id,
+                    ServiceCase.staff_id, ServiceCase.finished_at)
+             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+             .where(*_conditions(flt)).order_by(BadReviewCase.received_at, BadReviewCase.id))
+    rows = {r.id: CaseRow(*r[:6], r.deadlines or {}, r.category, r.level, r.real_name, r.adopted,
+                          list(r.reasons or []), *r[12:]) for r in db.session.execute(query)}
+    tasks = (select(CaseTask.case_id, CaseTask.bpmn_id, CaseTask.closed_at, CaseTask.submitted)
+             .join(BadReviewCase, BadReviewCase.id == CaseTask.case_id)
+             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+             .where(*_conditions(flt), CaseTask.state == TaskState.completed, CaseTask.bpmn_id.in_(TASKS))
+             .order_by(CaseTask.closed_at, CaseTask.id))
+    for case_id, bpmn_id, closed_at, submitted in db.session.execute(tasks):
+        _apply_task(rows[case_id], bpmn_id, closed_at, submitted or {})
+    return list(rows.values())
+
+
+def _apply_task(row: CaseRow, bpmn_id: str, closed_at: datetime, submitted: dict) -> None:
+    if bpmn_id == "classify":
+        row.aspect = submitted.get("aspect") or row.aspect
+    elif bpmn_id == "rectify" and submitted.get("action") == "done":
+        row.rectified_at = row.rectified_at or closed_at
+        row.rectification = {"measures": submitted.get("measures"), "result": submitted.get("result"),
+                             "at": closed_at}
+    elif bpmn_id == "feedback":
+        row.replied_at = row.replied_at or closed_at
+    elif bpmn_id == "return_visit":
+        row.visit = {**submitted, "at": closed_at}
+
+
+def figures(rows: list[CaseRow], *, as_of: datetime) -> CaseFigures:
+    """Folds the case rows into the counts behind the case indicators (see ``indicators.DEFINITIONS``)."""
+    result = CaseFigures()
+    calendar = get_calendar()
+    for row in rows:
+        if not row.counted:
+            result.not_adopted_cases += row.status == CaseStatus.not_adopted
+            continue
+        result.cases += 1
+        result.replied += row.replied_at is not None
+        result.overdue += bool(row.overdue)
+        deadline = row.rectify_deadline
+        if deadline is not None and (row.rectified_at is not None or deadline <= as_of):
+            result.rectify_due += 1
+            result.rectified_on_time += row.rectified_at is not None and row.rectified_at <= deadline
+        if row.real_name:
+            result.real_name += 1
+            reached = bool(row.visit and row.visit.get("reached"))
+            result.visited += reached
+            result.visit_satisfied += reached and row.visit.get("satisfaction") in SATISFIED_VISITS
+        if row.status == CaseStatus.closed and row.closed_at is not None:
+            result.closed += 1
+            result.working_days_to_close += calendar.get_working_days_delta(
+                to_local(row.received_at).date(), to_local(row.closed_at).date())
+    return result

@@ -1,0 +1,83 @@
+"""Pre-aggregated daily counts and frozen monthly snapshots."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+from app.service_case.models import ServiceCase
+
+LEVEL_COLUMNS = tuple(f"{source}_{level}" for source in ("active", "default") for level in range(1, 6))
+
+
+class StatsDaily(Base):
+    """Service cases finished on one local day, counted per handling unit, window and evaluation channel.
+
+    ``channel`` is the evaluation's channel, NULL for service cases not evaluated yet. Counts cover adopted
+    evaluations by source and level; not-adopted ones are counted apart. Rebuilt per day from the raw tables
+    (``app.stats.daily``), never edited: the raw tables stay the definition.
+    """
+
+    __tablename__ = "stats_daily"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    org_unit_id: Mapped[int] = mapped_column(Integer)
+    window_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    active_1: Mapped[int] = mapped_column(Integer, default=0)
+    active_2: Mapped[int] = mapped_column(Integer, default=0)
+    active_3: Mapped[int] = mapped_column(Integer, default=0)
+    active_4: Mapped[int] = mapped_column(Integer, default=0)
+    active_5: Mapped[int] = mapped_column(Integer, default=0)
+    default_1: Mapped[int] = mapped_column(Integer, default=0)
+    default_2: Mapped[int] = mapped_column(Integer, default=0)
+    default_3: Mapped[int] = mapped_column(Integer, default=0)
+    default_4: Mapped[int] = mapped_column(Integer, default=0)
+    default_5: Mapped[int] = mapped_column(Integer, default=0)
+    not_adopted: Mapped[int] = mapped_column(Integer, default=0)
+    not_adopted_bad: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_stats_daily_day_org_unit_id", "day", "org_unit_id"),)
+
+
+class StatsRefreshState(Base):
+    """How far the daily counts have followed the audit chain (one row)."""
+
+    __tablename__ = "stats_refresh_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StatsSnapshot(Base):
+    """A closed month's figures for one org unit, frozen with a SHA-256 over their canonical JSON.
+
+    Version 1 is the close; each correction is a new version with its reason. The highest version is
+    the published one; earlier versions stay for the record.
+    """
+
+    __tablename__ = "stats_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id", ondelete="RESTRICT"))
+    month: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("org_unit_id", "month", "version", name="uq_stats_snapshot_version"),
+                      Index("ix_stats_snapshot_month", "month"))
+
+
+# Statistics filter service cases by period with staff and window; the foundation indexed only items.
+Index("ix_service_case_staff_id_finished_at", ServiceCase.staff_id, ServiceCase.finished_at)
+Index("ix_service_case_window_id_finished_at", ServiceCase.window_id, ServiceCase.finished_at)

@@ -1,0 +1,76 @@
+"""Round trip through the in-browser editor: a policy officer changes the general limit from 5 to 3 working
+days and renames a task in the bpmn-js modeler, sees validation pass, saves a draft and deploys it; the XML
+the editor produced runs in the engine with the shorter deadline."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.db import db
+from app.workflow.engine import CaseWorkflow
+from app.workflow.models import ModelStatus, ProcessModel
+from app.workflow.registry import get_bundle
+from tests.browser.conftest import browser, live, page, screenshot, sign_in  # noqa: F401  (browser fixtures)
+
+pytestmark = [pytest.mark.no_transaction, pytest.mark.browser]
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "bad_review.bpmn"
+
+
+def _three_day_tests() -> str:
+    tests = json.loads(BPMN.with_suffix(".test.json").read_text(encoding="utf-8"))
+    first = json.loads(json.dumps(tests["cases"][0]).replace("2026-10-13T16:00:00+00:00", "2026-10-10T16:00:00+00:00"))
+    return json.dumps({"cases": [first, tests["cases"][1]]}, ensure_ascii=False)
+
+
+def _select(page, element_id: str) -> None:
+    page.locator(f'#modeler [data-element-id="{element_id}"]').first.click(force=True)
+    page.wait_for_function(f'document.getElementById("prop-id").textContent === "{element_id}"')
+
+
+def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):  # noqa: F811
+    base_url, app, _ = live
+    sign_in(page, "policy_c")
+    page.goto("/models/bad_review/edit")
+    page.wait_for_selector('#modeler[data-state="ready"]')
+
+    _select(page, "init")
+    script = page.locator("#prop-script")
+    assert '"general": 5' in script.input_value()
+    script.fill(script.input_value().replace('"general": 5', '"general": 3'))
+    script.press("Tab")
+    _select(page, "sign_for")
+    page.locator("#prop-name").fill("签收（浏览器编辑）")
+    page.locator("#prop-name").press("Tab")
+    page.evaluate("value => { document.getElementById('tests-json').value = value; }", _three_day_tests())
+    page.fill("#comment", "一般差评整改时限改为 3 个工作日")
+
+    page.get_by_role("button", name="保存为草稿").click()
+    page.wait_for_url("**/models/bad_review/v*")
+    assert "校验通过" in page.content()
+    screenshot(page, "model-editor-saved")
+    page.get_by_role("button", name="部署此版本").click()
+    page.wait_for_load_state()
+    assert "已部署" in page.content()
+
+    with app.app_context():
+        model = db.session.scalars(select(ProcessModel).order_by(ProcessModel.version.desc())).first()
+        assert model.status == ModelStatus.deployed and model.source == "editor"
+        assert model.bpmn_xml != BPMN.read_text(encoding="utf-8")  # re-serialized by bpmn-js
+        assert {"name": "limit_days.general", "from": None if model.version == 1 else 5, "to": 3} in \
+            model.diff_summary["limits_changed"] or model.version == 1
+        workflow, _ = CaseWorkflow.start(get_bundle(model), {
+            "case_id": 1, "case_no": "CP-RT", "evaluation_level": 1, "real_name": True, "responsible_org": "A-HR",
+            "received_at": "2026-11-16T01:00:00+00:00"})
+        [sign_for] = workflow.ready_human_tasks()
+        assert sign_for.name == "签收（浏览器编辑）"
+        workflow.complete(sign_for.uuid, {"action": "accept"})
+        workflow.complete(workflow.ready_human_tasks()[0].uuid, {"finding": "valid", "contact_method": "phone"})
+        workflow.complete(workflow.ready_human_tasks()[0].uuid,
+                          {"category": "general", "nature": "instant", "aspect": "attitude"})
+        [rectify] = workflow.ready_human_tasks()
+        assert rectify.data["rectify_deadline"] == "2026-11-19T16:00:00+00:00"  # 3 working days
+        db.session.remove()

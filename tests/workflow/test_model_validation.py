@@ -1,0 +1,143 @@
+"""A model is validated before it may be stored as deployable; every problem is reported at once."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.workflow import validation
+from app.workflow.registry import read_model_files
+from app.workflow.xmlsafe import MAX_XML_BYTES
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "bad_review.bpmn"
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol9;</bpmn:definitions>"""
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <bpmn:process id="bad_review"><bpmn:documentation>&xxe;</bpmn:documentation></bpmn:process>
+</bpmn:definitions>"""
+
+XXE_NETWORK = XXE.replace("file:///etc/passwd", "http://127.0.0.1:9/evil.dtd")
+EXTERNAL_DTD = ('<?xml version="1.0"?>\n<!DOCTYPE d SYSTEM "http://127.0.0.1:9/x.dtd">\n'
+                '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>')
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    xml, forms = read_model_files(BPMN)
+    tests = json.loads(BPMN.with_suffix(".test.json").read_text(encoding="utf-8"))
+    return xml, forms, tests
+
+
+def test_the_shipped_model_passes_every_check_including_its_dry_run(app, shipped):
+    xml, forms, tests = shipped
+    report = validation.validate(xml, forms, "bad_review", test_cases=tests)
+    assert report.problems == []
+    assert report.tests_run == len(tests["cases"]) and report.bundle is not None
+
+
+@pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE, XXE_NETWORK, EXTERNAL_DTD],
+                         ids=["billion-laughs", "xxe-file", "xxe-network", "external-dtd"])
+def test_entity_and_dtd_payloads_are_refused_before_parsing(app, shipped, payload):
+    report = validation.validate(payload, shipped[1], "bad_review")
+    assert not report.ok and report.bundle is None
+    assert "DOCTYPE" in report.problems[0]["message"]
+    assert "root:" not in json.dumps(report.problems)
+
+
+def test_size_encoding_and_well_formedness_are_checked(app, shipped):
+    too_big = shipped[0] + "<!--" + "x" * MAX_XML_BYTES + "-->"
+    assert "过大" in validation.validate(too_big, shipped[1], "bad_review").problems[0]["message"]
+    assert "UTF-8" in validation.validate("<a>中</a>".encode("gbk"), {}, "x").problems[0]["message"]
+    broken = validation.validate("<bpmn:definitions><oops>", shipped[1], "bad_review").problems[0]
+    assert "格式正确" in broken["message"] and broken["line"] == 1
+
+
+def _break(xml: str) -> str:
+    return (xml
+            .replace('name="supervision"', 'name="reviewers"')                                   # lane → no role
+            .replace('action == "done"', "().__class__.__base__.__subclasses__()")                # sandbox escape
+            .replace('finding == "valid"', 'verdict == "valid"')                                  # field never set
+            .replace('<spiffworkflow:property name="due" value="verify_deadline" />', "")         # no due
+            .replace('<spiffworkflow:property name="form" value="feedback" />',
+                     '<spiffworkflow:property name="form" value="feedback_v2" />')                # no form
+            .replace("<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">reminder_at</bpmn:timeDate>",
+                     "<bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">reminder_when</bpmn:timeDate>"))
+
+
+def test_every_problem_is_reported_at_once_with_its_element(app, shipped):
+    xml, forms, _ = shipped
+    report = validation.validate(_break(xml), forms, "bad_review")
+    by_element = {}
+    for problem in report.problems:
+        by_element.setdefault(problem["element"], []).append(problem["message"])
+    assert "没有对应的角色" in by_element["lane_supervision"][0]
+    assert any("__class__" in m for m in by_element["flow_gw_rectify_action_to_end_rectify_done"])
+    assert "verdict" in by_element["flow_gw_verify_to_start_classify"][0]
+    assert "期限" in by_element["verify"][0]
+    assert "表单" in by_element["feedback"][0]
+    assert report.bundle is None
+
+
+def test_a_timer_expression_must_give_an_instant_with_offset_on_sample_data(app, shipped):
+    xml, forms, _ = shipped
+    naive = xml.replace(">rectify_deadline</bpmn:timeDate>", '>"2026-12-01T00:00:00"</bpmn:timeDate>')
+    unknown = xml.replace(">reminder_at</bpmn:timeDate>", ">reminder_when</bpmn:timeDate>")
+    duration = xml.replace(">reminder_at</bpmn:timeDate>", ">P1D</bpmn:timeDate>")
+    assert "时区" in _messages(naive, forms, "deadline_timer")
+    assert "reminder_when" in _messages(unknown, forms, "reminder_timer")
+    assert "P1D" in _messages(duration, forms, "reminder_timer")
+
+
+def _messages(xml, forms, element):
+    report = validation.validate(xml, forms, "bad_review")
+    return " ".join(p["message"] for p in report.problems if p["element"] == element)
+
+
+def test_schema_violations_carry_a_line_number(app, shipped):
+    xml, forms, _ = shipped
+    report = validation.validate(xml.replace('<bpmn:startEvent id="start" name="收到差评">',
+                                             '<bpmn:startEvent id="start" name="收到差评"><bpmn:bogus/>'),
+                                 forms, "bad_review")
+    assert report.problems and report.problems[0]["line"] and "BPMN 2.0" in report.problems[0]["message"]
+
+
+def test_a_user_task_in_the_system_lane_or_without_a_lane_is_refused(app, shipped):
+    xml, forms, _ = shipped
+    moved = xml.replace("<bpmn:flowNodeRef>verify</bpmn:flowNodeRef>", "").replace(
+        "<bpmn:flowNodeRef>init</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>init</bpmn:flowNodeRef>"
+                                                     "<bpmn:flowNodeRef>verify</bpmn:flowNodeRef>")
+    assert "system" in _messages(moved, forms, "verify")
+    unlaned = xml.replace("<bpmn:flowNodeRef>verify</bpmn:flowNodeRef>", "")
+    assert "泳道" in _messages(unlaned, forms, "verify")
+
+
+def test_form_rules_pass_the_sandbox_too(app, shipped):
+    xml, forms, _ = shipped
+    hostile = json.loads(json.dumps(forms))
+    hostile["rectify"]["x-rules"][0]["expression"] = "__import__('os') is None"
+    assert "表单规则" in _messages(xml, hostile, "rectify")
+
+
+def test_the_dry_run_reports_a_test_case_that_no_longer_holds(app, shipped):
+    xml, forms, tests = shipped
+    report = validation.validate(xml.replace('"general": 5', '"general": 3'), forms, "bad_review", test_cases=tests)
+    assert {p["element"] for p in report.problems} == {"tests"}
+    assert "rectify 的期限应为 2026-10-13T16:00:00+00:00" in report.problems[0]["message"]
+
+
+def test_the_dry_run_does_not_move_the_served_apps_clock(app, shipped, clock):
+    before = clock.now()
+    xml, forms, tests = shipped
+    validation.validate(xml, forms, "bad_review", test_cases={"cases": tests["cases"][:1]})
+    assert app.extensions["clock"] is clock and clock.now() == before
