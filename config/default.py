@@ -49,3 +49,10 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
 LOGIN_RATE_LIMIT = "20 per minute"
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+# Evaluators' public pages: signed links (rating per service case, feedback per bad-review case)
+RATING_LINK_MAX_AGE_DAYS = 7
+FEEDBACK_LINK_MAX_AGE_DAYS = 60
+RATING_RATE_LIMIT = "10 per minute; 100 per day"  # per client address
+PUBLIC_RATING_ACCOUNT = "public_rating"  # integration account that records public ratings
+PUBLIC_BASE_URL = ""  # e.g. https://hcp.example.gov.cn for links sent by SMS; empty: the request's host

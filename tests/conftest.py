@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from app import create_app, migrate
 from app.clock import FrozenClock
 from app.db import db
+from app.web.extensions import limiter
 
 TEST_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Asia/Shanghai
 
@@ -86,6 +87,7 @@ def _transaction(request, app):
         yield
         return
     app.extensions["clock"].set(TEST_NOW)
+    limiter.reset()  # rate limits are per test, not per run
     connection = app.extensions["db_engine"].connect()
     outer = connection.begin()
     db.session.remove()

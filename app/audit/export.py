@@ -42,7 +42,8 @@ FIELD_LABELS = {
     "reason": "理由", "case_no": "工单编号", "case_id": "工单编号(内部)", "evaluation_id": "评价编号",
     "responsible_org": "责任部门", "level": "评价等级", "service_case_no": "办件编号", "channel": "评价渠道",
     "real_name": "实名评价", "evaluated_at": "评价时间", "reasons": "差评原因", "process_id": "流程",
-    "model_version": "模型版本", "model_id": "模型编号", "timer": "计时器", "kind": "类型",
+    "model_version": "模型版本", "model_id": "模型编号", "policy_profile": "政策参数方案", "timer": "计时器",
+    "kind": "类型",
     "notification_id": "通知编号", "satisfaction": "满意程度", "has_comment": "附有意见", "reply_id": "回复编号",
     # submitted task data
     "action": "处理方式", "note": "说明", "appeal_reason": "申诉理由", "evidence": "申诉证据", "finding": "核实结果",

@@ -295,3 +295,19 @@ def legal_person(rng: random.Random, area: str) -> Applicant:
     body = prefix + area + "".join(rng.choices(_CREDIT_CHARS, k=9))
     total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS, strict=True))
     return "legal_person", name, phone(rng), body + _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+class Applicants:
+    """Applicants, some returning (the same phone hash recognises them); companies return more often."""
+
+    def __init__(self) -> None:
+        self.pools: dict[bool, list[Applicant]] = {False: [], True: []}
+
+    def pick(self, rng: random.Random, legal_share: float, area: str) -> Applicant:
+        legal = rng.random() < legal_share
+        pool = self.pools[legal]
+        if pool and rng.random() < (0.4 if legal else 0.15):
+            return rng.choice(pool)
+        applicant = legal_person(rng, area) if legal else natural_person(rng, area)
+        pool.append(applicant)
+        return applicant

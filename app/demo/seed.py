@@ -3,7 +3,8 @@
 The org tree, accounts and service items are built first, dated the day before the history starts. Then
 every service case and evaluation is replayed in time order under a frozen clock set to the moment the
 platform would have pushed it (evaluations through ``evaluation.service.create``), so received times,
-bad-review cases and the audit chain look exactly as real intake leaves them.
+bad-review cases and the audit chain look exactly as real intake leaves them. In between, the demo
+staff work the bad-review cases through their lifecycle and the timers fire (``app.demo.lifecycle``).
 Everything random comes from one ``random.Random(seed)``: the same seed gives the same data.
 Nothing is committed here; the CLI owns the commit.
 """
@@ -92,6 +93,7 @@ class Visit:
 
 
 def run(*, cases: int, seed: int, bad_rate: float = BAD_RATE) -> str:
+    """Seeds the demo up to the clock's now; ``bad_rate`` (tests raise it) scales the share of bad reviews."""
     province = org_service.find_by_code(cat.PROVINCE[0])
     if province is not None:
         return f"演示数据已存在，未做改动 / demo data already present, nothing changed\n{_summary(province)}"
@@ -225,7 +227,7 @@ def _plan(rng: random.Random, demo: Slice, start: datetime, end: datetime, count
     calendar = get_calendar()
     days = [d for d in _dates(to_local(start).date(), to_local(end).date()) if calendar.is_working_day(d)]
     weights = list(itertools.accumulate(o.template.weight * o.desk.county.weight for o in demo.offers))
-    applicants = _Applicants()
+    applicants = cat.Applicants()
     planned = []
     for _ in range(count):
         offer = demo.offers[bisect.bisect_right(weights, rng.random() * weights[-1])]
@@ -269,7 +271,7 @@ def _finished_at(rng: random.Random, template: cat.ItemTemplate, accepted: datet
     return finished if finished <= end - timedelta(minutes=10) else None
 
 
-def _visit(rng: random.Random, demo: Slice, offer: Offer, applicants: _Applicants, number: int,
+def _visit(rng: random.Random, demo: Slice, offer: Offer, applicants: cat.Applicants, number: int,
            accepted: datetime, finished: datetime | None, end: datetime) -> Visit:
     channel = ServiceChannel(cat.pick(rng, cat.SERVICE_CHANNELS))
     desk = offer.desk
@@ -324,25 +326,6 @@ def _words(rng: random.Random, level: int) -> tuple[str | None, list[str]]:
     if rng.random() < 0.2:
         reasons = sorted({*reasons, cat.pick(rng, cat.COMPLAINT_WEIGHTS)})
     return (rng.choice(cat.COMPLAINTS[reasons[0]]) if rng.random() < 0.9 else None), reasons
-
-
-# -- fake applicants ---------------------------------------------------------------------------------
-
-
-class _Applicants:
-    """Applicants, some returning (the same phone hash recognises them); companies return more often."""
-
-    def __init__(self) -> None:
-        self.pools: dict[bool, list[cat.Applicant]] = {False: [], True: []}
-
-    def pick(self, rng: random.Random, legal_share: float, area: str) -> cat.Applicant:
-        legal = rng.random() < legal_share
-        pool = self.pools[legal]
-        if pool and rng.random() < (0.4 if legal else 0.15):
-            return rng.choice(pool)
-        applicant = cat.legal_person(rng, area) if legal else cat.natural_person(rng, area)
-        pool.append(applicant)
-        return applicant
 
 
 # -- replay and summary --------------------------------------------------------------------------------

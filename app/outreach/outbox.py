@@ -18,7 +18,7 @@ from app.db import db
 from app.notification.models import Notification, NotificationStatus
 from app.outreach import policy
 from app.outreach.models import DeliveryState, EvaluationReminder, NotificationDelivery
-from app.outreach.senders import Message, SendError, Sender, configured
+from app.outreach.senders import Message, Sender, SendError, configured
 from app.service_case.models import ServiceCase
 from app.settings import to_local
 

@@ -6,7 +6,7 @@ pre-aggregated; ``CaseTask`` keeps every human task after it closes, with what w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -128,3 +128,46 @@ def figures(rows: list[CaseRow], *, as_of: datetime) -> CaseFigures:
             result.working_days_to_close += calendar.get_working_days_delta(
                 to_local(row.received_at).date(), to_local(row.closed_at).date())
     return result
+
+
+def _task_value(case_id_column, bpmn_id: str, value, *, last: bool = False, condition=None):
+    """A correlated scalar subquery over the case's completed ``bpmn_id`` tasks (first or last by closing time)."""
+    query = select(value).where(CaseTask.case_id == case_id_column, CaseTask.bpmn_id == bpmn_id,
+                                CaseTask.state == TaskState.completed)
+    if condition is not None:
+        query = query.where(condition)
+    order = (CaseTask.closed_at.desc(), CaseTask.id.desc()) if last else (CaseTask.closed_at, CaseTask.id)
+    return query.order_by(*order).limit(1).scalar_subquery()
+
+
+def quick_figures(flt: StatsFilter, *, as_of: datetime) -> CaseFigures:
+    """``figures(load(flt))`` without loading task rows: the database answers per case what the fold needs.
+    Used by the summaries, which must stay fast over large periods (see tests/benchmarks/bench_stats.py)."""
+    case_id = BadReviewCase.id
+    query = (select(BadReviewCase.status, BadReviewCase.overdue, BadReviewCase.received_at, BadReviewCase.closed_at,
+                    BadReviewCase.deadlines["rectify_deadline"].as_string(), Evaluation.real_name, Evaluation.adopted,
+                    _task_value(case_id, "rectify", CaseTask.closed_at,
+                                condition=CaseTask.submitted["action"].as_string() == "done"),
+                    _task_value(case_id, "feedback", CaseTask.closed_at),
+                    _task_value(case_id, "return_visit", CaseTask.submitted["reached"].as_boolean(), last=True),
+                    _task_value(case_id, "return_visit", CaseTask.submitted["satisfaction"].as_string(), last=True))
+             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id).where(*_conditions(flt)))
+    rows = []
+    for status, overdue, received, closed, deadline, real_name, adopted, rectified, replied, reached, answer \
+            in db.session.execute(query):
+        row = CaseRow(0, "", status, overdue, received, closed, {"rectify_deadline": deadline} if deadline else {},
+                      None, 0, real_name, adopted, [], 0, 0, None, None, received)
+        row.rectified_at, row.replied_at = _aware(rectified), _aware(replied)
+        row.visit = {"reached": reached, "satisfaction": answer} if reached is not None else None
+        rows.append(row)
+    return figures(rows, as_of=as_of)
+
+
+def _aware(moment):
+    """Scalar subqueries bypass the column type: SQLite gives naive UTC strings or datetimes back."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

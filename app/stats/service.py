@@ -23,7 +23,7 @@ BREAKDOWN_LEVELS = frozenset({OrgLevel.city, OrgLevel.county, OrgLevel.town, Org
 def summary(flt: StatsFilter, *, as_of: datetime | None = None) -> dict:
     moment = as_of or now()
     tally = counts.tally(flt)
-    figures = cases.figures(cases.load(flt), as_of=moment)
+    figures = cases.quick_figures(flt, as_of=moment)
     return present(flt, tally, figures, moment)
 
 

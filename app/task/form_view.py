@@ -260,7 +260,8 @@ def display(prop: dict, value: Any, org_names: dict[str, str] | None = None) -> 
         return titles[index] if index < len(titles) else str(value)
     if prop.get("format") == "date-time" and isinstance(value, str):
         try:
-            return to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
+        return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else value
     return "" if value is None else str(value)

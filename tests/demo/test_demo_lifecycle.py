@@ -17,6 +17,7 @@ from app.case.models import BadReviewCase, CaseStatus
 from app.case.routing import supervision_office_for
 from app.db import db
 from app.demo import seed
+from app.notification.models import Notification
 from app.settings import to_local
 from app.task.models import CaseTask, TaskState
 from tests.conftest import TEST_NOW
@@ -82,6 +83,8 @@ def test_every_path_of_the_model_is_taken(cases):
     assert visits["satisfied"] > visits["unsatisfied"] > 0
     closed_overdue = [c for c in cases if c.status == CaseStatus.closed and c.overdue]
     assert closed_overdue, "a case rectified only after a supervision order"
+    reminders = db.session.scalars(select(Notification).where(Notification.kind == "rectify_reminder")).all()
+    assert reminders, "reminders before the rectification deadline"
 
 
 def test_an_overdue_case_waits_for_its_supervision_order(cases):

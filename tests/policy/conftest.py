@@ -8,7 +8,7 @@ from tests.workflow.conftest import api, registry_app, signed_in  # noqa: F401  
 
 
 @pytest.fixture
-def private_calendar(app, registry_app):
+def private_calendar(app, registry_app):  # noqa: F811 - the imported fixture
     """Each test loads years into its own copy of the calendar; the session's stays as shipped."""
     original = app.extensions["calendar"]
     copy = WorkingDayCalendar([original.year_data(y) for y in original.loaded_years],

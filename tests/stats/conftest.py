@@ -85,9 +85,10 @@ class Scenario:
         evaluation = self.evaluations[no]
         unit = self.service_cases[no].org_unit
         category = next((data.get("category") for bpmn_id, _, data in tasks if bpmn_id == "classify"), None)
-        case = BadReviewCase(category=category, case_no=f"CPT{next(_numbers):08d}", evaluation=evaluation, responsible_org=unit,
-                             org_path=unit.path, received_at=received, status=status, closed_at=closed,
-                             overdue=overdue, deadlines={"rectify_deadline": utc_iso(deadline)} if deadline else {})
+        case = BadReviewCase(category=category, case_no=f"CPT{next(_numbers):08d}", evaluation=evaluation,
+                             responsible_org=unit, org_path=unit.path, received_at=received, status=status,
+                             closed_at=closed, overdue=overdue,
+                             deadlines={"rectify_deadline": utc_iso(deadline)} if deadline else {})
         db.session.add(case)
         db.session.flush()
         for bpmn_id, closed_at, submitted in tasks:

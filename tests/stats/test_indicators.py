@@ -120,3 +120,11 @@ def test_breakdown_gives_each_department_and_hall_its_own_figures(november, worl
     assert (rows["A-HR"]["finished"], rows["A-MKT"]["finished"], rows["A-HALL"]["finished"]) == (9, 2, 9)
     assert (rows["A-HR"]["bad_reviews"], rows["A-MKT"]["bad_reviews"]) == (2, 1)
     assert rows["A-MKT"]["bad_reply_rate"] == 1.0
+
+
+@pytest.mark.parametrize("roots", [("A",), ("A-MKT",), ("A-HALL",)])
+def test_the_quick_case_figures_equal_the_fold_of_the_loaded_rows(november, world, clock, roots):
+    from app.stats import cases
+
+    flt = _filter(world, *roots)
+    assert cases.quick_figures(flt, as_of=clock.now()) == cases.figures(cases.load(flt), as_of=clock.now())

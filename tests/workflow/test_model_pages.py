@@ -77,7 +77,8 @@ def test_an_edited_model_is_saved_as_a_draft_and_deployed_from_its_page(signed_i
     page = client.get("/models/bad_review/v2").get_data(as_text=True)
     assert "limit_days.general" in page and "草稿" in page
 
-    deployed = client.post("/models/bad_review/v2/deploy", data={"csrf_token": csrf_token(client, "/models/bad_review/v2")})
+    deployed = client.post("/models/bad_review/v2/deploy",
+                           data={"csrf_token": csrf_token(client, "/models/bad_review/v2")})
     assert deployed.status_code == 302
     model = db.session.scalar(select(ProcessModel).where(ProcessModel.version == 2))
     assert model.status == ModelStatus.deployed and model.created_by == "user:policy_c"
@@ -103,7 +104,8 @@ def test_the_migration_page_moves_selected_cases(signed_in, open_case):
     case = open_case(at=local(2026, 11, 16, 9, 0))
     client = signed_in("policy_c")
     xml, _ = read_model_files(BPMN)
-    data = {"csrf_token": csrf_token(client, "/models"), "file": (io.BytesIO(xml.replace("签收响应", "签收").encode()), "x.bpmn")}
+    renamed = io.BytesIO(xml.replace("签收响应", "签收").encode())
+    data = {"csrf_token": csrf_token(client, "/models"), "file": (renamed, "x.bpmn")}
     client.post("/models/bad_review/upload", data=data, content_type="multipart/form-data")
     client.post("/models/bad_review/v2/deploy", data={"csrf_token": csrf_token(client, "/models/bad_review/v2")})
     page = client.get("/models/bad_review/v2/migration").get_data(as_text=True)

@@ -254,8 +254,19 @@
   });
   xmlField.addEventListener("input", function () { xmlEditedByHand = true; });
 
+  function showStart() {
+    // A wide model fitted whole is too small to work on: show its beginning at a readable scale instead.
+    var canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport");
+    if (canvas.zoom() < 0.5) {
+      var inner = canvas.viewbox().inner;
+      canvas.viewbox({ x: inner.x - 40, y: inner.y - 20,
+                       width: container.clientWidth / 0.8, height: container.clientHeight / 0.8 });
+    }
+  }
+
   modeler.importXML(xmlField.value).then(function (result) {
-    modeler.get("canvas").zoom("fit-viewport");
+    showStart();
     container.setAttribute("data-state", "ready");
     if (result.warnings && result.warnings.length) {
       showError("导入时有 " + result.warnings.length + " 条警告：" + result.warnings[0].message);
@@ -277,11 +288,12 @@
     modeler.saveXML({ format: true }).then(function (result) {
       xmlField.value = result.xml;
       submitting = true;
-      if (form.requestSubmit) {
-        form.requestSubmit(submitter);
-      } else {
-        form.submit();
-      }
+      var intent = document.createElement("input");  // form.submit() sends no submitter: carry its value
+      intent.type = "hidden";
+      intent.name = "intent";
+      intent.value = submitter && submitter.value ? submitter.value : "check";
+      form.appendChild(intent);
+      form.submit();
     }).catch(function (error) {
       showError("导出 BPMN 失败：" + error.message);
     });

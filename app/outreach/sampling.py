@@ -1,0 +1,154 @@
+"""The monthly return-visit sample of a supervision office (Shandong: ≥ 20 % of the month's bad reviews for a
+rectification follow-up; Jiangning: ≥ 50 evaluations a month, stratified over the five levels plus random).
+
+The draw is a pure function of the seed and the population, which is the month's service cases (as the
+statistics count them) with evaluation ids up to the highest one at the draw; the seed and that bound are
+stored, so anyone can redraw and compare (``verify``). Populations are ordered by id before sampling.
+"""
+from __future__ import annotations
+
+import math
+import random
+import secrets
+
+from sqlalchemy import false, func, or_, select
+
+from app import audit
+from app.calendar import get_calendar
+from app.case.models import BadReviewCase
+from app.clock import now
+from app.db import db
+from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationSource
+from app.org.models import OrgUnit
+from app.outreach import policy
+from app.outreach.models import ReturnVisitDraw, ReturnVisitSample
+from app.service_case.models import ServiceCase
+from app.settings import to_local
+from app.stats.counts import raw_conditions
+from app.stats.filters import for_unit, month_of, previous_month
+from app.user.principal import Principal
+
+RECTIFICATION = "rectification"
+RANDOM = "random"
+VISIT_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def params_now() -> dict:
+    return {"rectification_share": float(policy.return_visit("rectification_sample_share", 0.2)),
+            "evaluations_min": int(policy.return_visit("monthly_sample_min", 50)),
+            "per_level": int(policy.setting("SAMPLE_PER_LEVEL", 8)),
+            "max_evaluation_id": db.session.scalar(select(func.max(Evaluation.id))) or 0}
+
+
+def plan(root: OrgUnit, month: str, seed: int, params: dict) -> list[tuple[int, str, int | None]]:
+    """(evaluation id, stratum, bad-review case id) for every sampled evaluation, in draw order."""
+    rng = random.Random(seed)
+    conditions = [*raw_conditions(for_unit(root, month)), Evaluation.adopted.is_(True),
+                  Evaluation.id <= params["max_evaluation_id"]]
+    base = select(Evaluation.id).join(ServiceCase, ServiceCase.id == Evaluation.service_case_id).where(*conditions)
+    bad = list(db.session.execute(
+        select(Evaluation.id, BadReviewCase.id).join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+        .join(BadReviewCase, BadReviewCase.evaluation_id == Evaluation.id)
+        .where(*conditions, Evaluation.level.in_(BAD_LEVELS)).order_by(Evaluation.id)))
+    bad = [(eid, cid) for eid, cid in bad]
+    wanted = math.ceil(params["rectification_share"] * len(bad))
+    result = [(eid, RECTIFICATION, cid) for eid, cid in rng.sample(bad, wanted)]
+    taken = {eid for eid, _, _ in result}
+    cases = dict(bad)
+    active = base.where(Evaluation.source == EvaluationSource.active)
+    for level in range(5, 0, -1):
+        pool = [e for e in db.session.scalars(active.where(Evaluation.level == level).order_by(Evaluation.id))
+                if e not in taken]
+        picked = rng.sample(pool, min(params["per_level"], len(pool)))
+        result += [(eid, f"level_{level}", cases.get(eid)) for eid in picked]
+        taken.update(picked)
+    stratified = len(result) - wanted
+    rest = [e for e in db.session.scalars(active.order_by(Evaluation.id)) if e not in taken]
+    picked = rng.sample(rest, min(max(0, params["evaluations_min"] - stratified), len(rest)))
+    return result + [(eid, RANDOM, cases.get(eid)) for eid in picked]
+
+
+def draw(office: OrgUnit, month: str, *, actor: str, seed: int | None = None) -> ReturnVisitDraw:
+    """Draws the month's sample for the office's supervised subtree and opens a return visit for each."""
+    root = office.supervises or office
+    if db.session.scalar(select(ReturnVisitDraw.id).where(ReturnVisitDraw.office_id == office.id,
+                                                          ReturnVisitDraw.root_id == root.id,
+                                                          ReturnVisitDraw.month == month)):
+        raise ConflictError(f"{office.name} {month} 的回访抽样已抽取")
+    seed = secrets.randbits(62) if seed is None else seed
+    params = params_now()
+    chosen = plan(root, month, seed, params)
+    counts: dict[str, int] = {}
+    for _, stratum, _ in chosen:
+        counts[stratum] = counts.get(stratum, 0) + 1
+    record = ReturnVisitDraw(office_id=office.id, root_id=root.id, month=month, seed=seed, params=params,
+                             counts=counts, created_at=now(), created_by=actor)
+    db.session.add(record)
+    db.session.flush()
+    due = get_calendar().deadline(now(), int(policy.setting("SAMPLE_DUE_WORKING_DAYS", 10))).due_at
+    for evaluation_id, stratum, case_id in chosen:
+        db.session.add(ReturnVisitSample(draw_id=record.id, evaluation_id=evaluation_id, stratum=stratum,
+                                         case_id=case_id, office_id=office.id, office_path=office.path, state="open",
+                                         opened_at=now(), due_at=due))
+    db.session.flush()
+    audit.record(actor=actor, action="return_visit.sample_drawn", subject_type="return_visit_draw",
+                 subject_id=record.id, payload={"office": office.code, "root": root.code, "month": month, "seed": seed,
+                                                "params": params, "counts": counts,
+                                                "evaluation_ids": [c[0] for c in chosen]})
+    return record
+
+
+def verify(record: ReturnVisitDraw) -> bool:
+    """Redraws from the stored seed and parameters and compares with the stored sample."""
+    root = db.session.get(OrgUnit, record.root_id)
+    stored = {(s.evaluation_id, s.stratum) for s in samples(record)}
+    return stored == {(eid, stratum) for eid, stratum, _ in plan(root, record.month, record.seed, record.params)}
+
+
+def samples(record: ReturnVisitDraw) -> list[ReturnVisitSample]:
+    return list(db.session.scalars(select(ReturnVisitSample).where(ReturnVisitSample.draw_id == record.id)
+                                   .order_by(ReturnVisitSample.id)))
+
+
+def open_visits(principal: Principal, *, state: str = "open") -> list[ReturnVisitSample]:
+    conditions = [ReturnVisitSample.office_path.startswith(root.path) for root in principal.scope_roots]
+    return list(db.session.scalars(select(ReturnVisitSample).where(
+        ReturnVisitSample.state == state, or_(*conditions) if conditions else false())
+        .order_by(ReturnVisitSample.due_at, ReturnVisitSample.id)))
+
+
+def complete(sample_id: int, data: dict, *, principal: Principal) -> ReturnVisitSample:
+    sample = db.session.get(ReturnVisitSample, sample_id)
+    if sample is None:
+        raise NotFoundError("回访任务不存在")
+    if not principal.can_see(db.session.get(OrgUnit, sample.office_id)):
+        raise PermissionDeniedError("该回访任务不在您的管辖范围内")
+    if sample.state != "open":
+        raise ConflictError("该回访任务已完成")
+    if data.get("reached") and data.get("satisfaction") not in VISIT_ANSWERS:
+        raise ValidationError("联系到评价人时须记录其满意程度", field="satisfaction")
+    sample.state, sample.completed_at, sample.completed_by = "completed", now(), principal.label
+    sample.result = {k: data.get(k) for k in ("reached", "satisfaction", "rating_confirmed", "note")}
+    audit.record(actor=principal.label, action="return_visit.sample_completed", subject_type="return_visit_draw",
+                 subject_id=sample.draw_id, payload={"sample_id": sample.id, "evaluation_id": sample.evaluation_id,
+                                                     **sample.result})
+    return sample
+
+
+def draw_previous_month(*, actor: str = "system:outreach") -> int:
+    """The job: from the policy's day of the month on, every supervision office draws last month once."""
+    today = to_local(now()).date()
+    if today.day < int(policy.setting("SAMPLE_DAY", 5)):
+        return 0
+    month = previous_month(month_of(today))
+    drawn = 0
+    for office in db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))):
+        root = office.supervises
+        if db.session.scalar(select(ReturnVisitDraw.id).where(ReturnVisitDraw.office_id == office.id,
+                                                              ReturnVisitDraw.root_id == root.id,
+                                                              ReturnVisitDraw.month == month)) is None:
+            draw(office, month, actor=actor)
+            db.session.commit()
+            drawn += 1
+    return drawn
