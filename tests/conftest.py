@@ -25,7 +25,7 @@ from app.web.extensions import limiter
 
 TEST_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Asia/Shanghai
 
-pytest_plugins = ["tests.fixtures.world", "tests.fixtures.lifecycle"]
+pytest_plugins = ["tests.fixtures.world", "tests.fixtures.lifecycle", "tests.fixtures.browser"]
 
 
 def _admin_engine(url: str):

@@ -14,7 +14,7 @@ from app.service_case import service as service_case_service
 from app.service_case.models import ServiceCase
 from app.user import service as user_service
 from app.user.models import AccountKind
-from tests.browser.conftest import screenshot
+from tests.fixtures.browser import screenshot
 
 LEVELS_BEST_FIRST = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 _numbers = itertools.count(1)

@@ -1,7 +1,7 @@
 """Signing in and out in a real browser."""
 from __future__ import annotations
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.fixtures.browser import screenshot, sign_in
 
 
 def test_a_handler_signs_in_sees_the_navigation_and_signs_out(page):

@@ -17,7 +17,7 @@ from app.service_case.models import ServiceCase
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
 from app.user.service import get_by_username
-from tests.browser.conftest import screenshot, sign_in
+from tests.fixtures.browser import screenshot, sign_in
 
 _numbers = itertools.count(1)
 
