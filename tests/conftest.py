@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from flask.testing import FlaskClient
 
 from app import create_app, migrate
 from app.clock import FrozenClock

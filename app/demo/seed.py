@@ -186,6 +186,9 @@ def _build_staff(rng: random.Random, demo: Slice) -> None:
     client = _account(rng, DEMO_CLIENT.username, demo.units[DEMO_CLIENT.org_code], DEMO_CLIENT.role,
                       DEMO_CLIENT.display_name, kind=AccountKind.client)
     demo.client = Principal.for_user(client)
+    # The account the public rating pages (QR code, web link) record evaluations with.
+    _account(rng, current_app.config["PUBLIC_RATING_ACCOUNT"], demo.units[cat.PROVINCE[0]], "integration",
+             "公众评价渠道（扫码、网上评价）", kind=AccountKind.client)
     taken = Counter((a.org_code, a.role) for a in DEMO_ACCOUNTS)
     bulk = []
     for desk in demo.desks.values():

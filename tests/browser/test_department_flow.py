@@ -14,8 +14,8 @@ from app.service_case.models import ServiceCase, ServiceItem
 from app.user.principal import Principal
 from app.user.service import get_by_username
 from app.web.extensions import limiter
-from tests.fixtures.browser import ARTIFACTS, screenshot, sign_in
 from tests.conftest import TEST_NOW
+from tests.fixtures.browser import ARTIFACTS, screenshot, sign_in
 
 
 @pytest.fixture(autouse=True)
