@@ -27,6 +27,9 @@ def _init_extensions(app: Flask) -> None:
     privacy.init_app(app)
     db.init_app(app)
     calendar.init_app(app)
+    from app import policy
+
+    policy.init_app(app)
     api.init_app(app)
     web.init_app(app)
 
@@ -35,15 +38,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import api
     from app.case.routes import blp as cases
     from app.evaluation.routes import blp as evaluations
+    from app.outreach.routes import blp as outreach
     from app.service_case.routes import blp as service_cases
+    from app.stats.routes import blp as stats
     from app.system.routes import bp as system
     from app.task.routes import blp as tasks
     from app.web.extensions import csrf
+    from app.workflow.routes import blp as models
 
     api.register_blueprint(service_cases)
     api.register_blueprint(evaluations)
     api.register_blueprint(tasks)
     api.register_blueprint(cases)
-    for blueprint in (service_cases, evaluations, tasks, cases):
+    api.register_blueprint(models)
+    api.register_blueprint(stats)
+    api.register_blueprint(outreach)
+    for blueprint in (service_cases, evaluations, tasks, cases, models, stats, outreach):
         csrf.exempt(blueprint)  # bearer-token API: no cookies, no CSRF
     app.register_blueprint(system)

@@ -211,24 +211,6 @@ def recompute_deadlines() -> None:
     click.echo(f"已重新计算，{moved} 处期限发生变化 / deadlines moved: {moved}")
 
 
-@main.group("models")
-def models_group() -> None:
-    """Process models (BPMN)."""
-
-
-@models_group.command("sync")
-def models_sync() -> None:
-    """Store the models shipped in bpmn/ as new deployed versions when they changed."""
-    from app.workflow import versions
-
-    added = versions.sync_defaults(actor="cli")
-    db.session.commit()
-    if not added:
-        click.echo("模型未变化 / models unchanged")
-    for model in added:
-        click.echo(f"已部署 {model.process_id} 第 {model.version} 版")
-
-
 @main.command("seed-demo")
 @click.option("--cases", default=3000, show_default=True, type=click.IntRange(0, 200_000),
               help="Service cases to generate over the last 60 days.")
@@ -244,8 +226,13 @@ def seed_demo(cases: int, seed: int) -> None:
 
 def _add_domain_groups() -> None:
     from app.calendar.cli import calendar_cli
+    from app.policy.cli import calendar_load, policy_cli
+    from app.workflow.cli import models_cli
 
+    calendar_cli.add_command(calendar_load, "load")
     main.add_command(calendar_cli)
+    main.add_command(models_cli)
+    main.add_command(policy_cli)
 
 
 _add_domain_groups()

@@ -35,9 +35,30 @@ def _calendar_coverage() -> None:
 
 
 def _case_timers() -> None:
-    from app.case.jobs import fire_due_timers
+    from flask import current_app
 
+    from app.case.jobs import fire_due_timers
+    from app.policy import calendar as stored_calendar
+
+    stored_calendar.refresh(current_app._get_current_object())  # a year uploaded by another process
     fire_due_timers()
+
+
+def _call(path: str) -> Callable[[], None]:
+    """A job that imports its function when it runs, so the job table loads no domain modules."""
+    module_name, _, name = path.rpartition(".")
+
+    def run() -> None:
+        import importlib
+
+        getattr(importlib.import_module(module_name), name)()
+
+    run.__name__ = name
+    return run
+
+
+def _cron(**fields) -> CronTrigger:
+    return CronTrigger(timezone="Asia/Shanghai", **fields)
 
 
 JOBS: tuple[Job, ...] = (
@@ -45,6 +66,22 @@ JOBS: tuple[Job, ...] = (
         "Fire due timers of bad-review cases (reminders, overdue supervision)"),
     Job("calendar_coverage", _calendar_coverage, CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
         "Warn when the current or next year's official holiday arrangement is not loaded"),
+    Job("stats_daily", _call("app.stats.jobs.refresh_daily_counts"), _cron(minute="*"),
+        "Keep the pre-aggregated daily statistics in step"),
+    Job("stats_close_month", _call("app.stats.jobs.close_previous_month"), _cron(hour=3, minute=0),
+        "Freeze the previous month's figures once no default rating can change them"),
+    Job("evaluation_reminders", _call("app.outreach.jobs.send_evaluation_reminders"), _cron(minute="*/10"),
+        "Remind evaluators 24 hours after the service while the supplementary window is open"),
+    Job("default_ratings", _call("app.outreach.jobs.apply_default_ratings"), _cron(minute=5),
+        "Record default ratings for services left unrated after the configured days"),
+    Job("notification_delivery", _call("app.outreach.jobs.deliver_notifications"), _cron(minute="*"),
+        "Deliver pending notifications with retry and back-off"),
+    Job("fraud_signals", _call("app.outreach.jobs.detect_fraud_signals"), _cron(minute=20),
+        "Flag suspicious rating patterns for the supervision office"),
+    Job("evaluator_points", _call("app.outreach.jobs.award_points"), _cron(minute=40),
+        "Award participation points to evaluators"),
+    Job("return_visit_samples", _call("app.outreach.jobs.draw_return_visit_samples"), _cron(hour=2, minute=30),
+        "Draw the monthly return-visit samples"),
 )
 
 

@@ -9,6 +9,7 @@ from app.evaluator.models import EvaluatorReply  # noqa: F401,E402
 from app.notification.models import Notification  # noqa: F401,E402
 from app.org.models import OrgUnit  # noqa: F401
 from app.outreach.models import EvaluationReminder, NotificationDelivery  # noqa: F401,E402
+from app.policy.models import CalendarYear  # noqa: F401,E402
 from app.service_case.models import ServiceCase, ServiceItem  # noqa: F401
 from app.stats.models import StatsDaily, StatsSnapshot  # noqa: F401,E402
 from app.task.models import CaseTask  # noqa: F401,E402

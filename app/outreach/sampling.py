@@ -25,8 +25,7 @@ from app.outreach import policy
 from app.outreach.models import ReturnVisitDraw, ReturnVisitSample
 from app.service_case.models import ServiceCase
 from app.settings import to_local
-from app.stats.counts import raw_conditions
-from app.stats.filters import for_unit, month_of, previous_month
+from app.stats.filters import for_unit, month_of, previous_month, raw_conditions
 from app.user.principal import Principal
 
 RECTIFICATION = "rectification"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from app.calendar import get_calendar
 from app.case.models import BadReviewCase, CaseStatus
@@ -17,8 +17,7 @@ from app.db import db
 from app.evaluation.models import Evaluation
 from app.service_case.models import ServiceCase
 from app.settings import to_local
-from app.stats.counts import raw_conditions
-from app.stats.filters import StatsFilter
+from app.stats.filters import StatsFilter, raw_conditions
 from app.stats.indicators import SATISFIED_VISITS, CaseFigures
 from app.task.models import CaseTask, TaskState
 
@@ -107,6 +106,7 @@ def figures(rows: list[CaseRow], *, as_of: datetime) -> CaseFigures:
     """Folds the case rows into the counts behind the case indicators (see ``indicators.DEFINITIONS``)."""
     result = CaseFigures()
     calendar = get_calendar()
+    spans: dict[tuple, int] = {}  # many cases share their receipt and closing days
     for row in rows:
         if not row.counted:
             result.not_adopted_cases += row.status == CaseStatus.not_adopted
@@ -125,43 +125,66 @@ def figures(rows: list[CaseRow], *, as_of: datetime) -> CaseFigures:
             result.visit_satisfied += reached and row.visit.get("satisfaction") in SATISFIED_VISITS
         if row.status == CaseStatus.closed and row.closed_at is not None:
             result.closed += 1
-            result.working_days_to_close += calendar.get_working_days_delta(
-                to_local(row.received_at).date(), to_local(row.closed_at).date())
+            span = (to_local(row.received_at).date(), to_local(row.closed_at).date())
+            if span not in spans:
+                spans[span] = calendar.get_working_days_delta(*span)
+            result.working_days_to_close += spans[span]
     return result
 
 
-def _task_value(case_id_column, bpmn_id: str, value, *, last: bool = False, condition=None):
-    """A correlated scalar subquery over the case's completed ``bpmn_id`` tasks (first or last by closing time)."""
-    query = select(value).where(CaseTask.case_id == case_id_column, CaseTask.bpmn_id == bpmn_id,
-                                CaseTask.state == TaskState.completed)
-    if condition is not None:
-        query = query.where(condition)
-    order = (CaseTask.closed_at.desc(), CaseTask.id.desc()) if last else (CaseTask.closed_at, CaseTask.id)
-    return query.order_by(*order).limit(1).scalar_subquery()
+def _first(bpmn_id: str, condition=None):
+    """Earliest closing time among the case's completed ``bpmn_id`` tasks (of the joined task rows)."""
+    match = CaseTask.bpmn_id == bpmn_id if condition is None else and_(CaseTask.bpmn_id == bpmn_id, condition)
+    return func.min(case((match, CaseTask.closed_at)))
+
+
+def quick_rows(conditions: list, *, keyed: bool = False) -> list[tuple[tuple | None, CaseRow]]:
+    """What the fold needs per case, without loading every task: one grouped query for the dates and one narrow
+    query for the return visits. With ``keyed``, each row comes with its (unit, window, channel) key."""
+    done = CaseTask.submitted["action"].as_string() == "done"
+    tasks = and_(CaseTask.case_id == BadReviewCase.id, CaseTask.state == TaskState.completed,
+                 CaseTask.bpmn_id.in_(("rectify", "feedback")))
+    keys = (ServiceCase.org_unit_id, ServiceCase.window_id, Evaluation.channel) if keyed else ()
+    grouped = (BadReviewCase.id, BadReviewCase.status, BadReviewCase.overdue, BadReviewCase.received_at,
+               BadReviewCase.closed_at, BadReviewCase.deadlines["rectify_deadline"].as_string(),
+               Evaluation.real_name, Evaluation.adopted, *keys)
+    query = (select(*grouped, _first("rectify", done), _first("feedback"))
+             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+             .outerjoin(CaseTask, tasks).where(*conditions).group_by(*grouped))
+    visits = (select(CaseTask.case_id, CaseTask.submitted["reached"].as_boolean(),
+                     CaseTask.submitted["satisfaction"].as_string())
+              .join(BadReviewCase, BadReviewCase.id == CaseTask.case_id)
+              .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+              .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+              .where(*conditions, CaseTask.state == TaskState.completed, CaseTask.bpmn_id == "return_visit")
+              .order_by(CaseTask.closed_at, CaseTask.id))
+    last_visit = {case_id: {"reached": reached, "satisfaction": answer}
+                  for case_id, reached, answer in db.session.execute(visits)}
+    result = []
+    for values in db.session.execute(query):
+        case_id, status, overdue, received, closed, deadline, real_name, adopted = values[:8]
+        row = CaseRow(case_id, "", status, overdue, received, closed,
+                      {"rectify_deadline": deadline} if deadline else {}, None, 0, real_name, adopted, [], 0, 0,
+                      None, None, received)
+        row.rectified_at, row.replied_at = _aware(values[-2]), _aware(values[-1])
+        row.visit = last_visit.get(case_id)
+        key = (values[8], values[9], str(values[10])) if keyed else None
+        result.append((key, row))
+    return result
 
 
 def quick_figures(flt: StatsFilter, *, as_of: datetime) -> CaseFigures:
-    """``figures(load(flt))`` without loading task rows: the database answers per case what the fold needs.
-    Used by the summaries, which must stay fast over large periods (see tests/benchmarks/bench_stats.py)."""
-    case_id = BadReviewCase.id
-    query = (select(BadReviewCase.status, BadReviewCase.overdue, BadReviewCase.received_at, BadReviewCase.closed_at,
-                    BadReviewCase.deadlines["rectify_deadline"].as_string(), Evaluation.real_name, Evaluation.adopted,
-                    _task_value(case_id, "rectify", CaseTask.closed_at,
-                                condition=CaseTask.submitted["action"].as_string() == "done"),
-                    _task_value(case_id, "feedback", CaseTask.closed_at),
-                    _task_value(case_id, "return_visit", CaseTask.submitted["reached"].as_boolean(), last=True),
-                    _task_value(case_id, "return_visit", CaseTask.submitted["satisfaction"].as_string(), last=True))
-             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
-             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id).where(*_conditions(flt)))
-    rows = []
-    for status, overdue, received, closed, deadline, real_name, adopted, rectified, replied, reached, answer \
-            in db.session.execute(query):
-        row = CaseRow(0, "", status, overdue, received, closed, {"rectify_deadline": deadline} if deadline else {},
-                      None, 0, real_name, adopted, [], 0, 0, None, None, received)
-        row.rectified_at, row.replied_at = _aware(rectified), _aware(replied)
-        row.visit = {"reached": reached, "satisfaction": answer} if reached is not None else None
-        rows.append(row)
-    return figures(rows, as_of=as_of)
+    """``figures(load(flt))`` from ``quick_rows``: the raw reading of the case side."""
+    return figures([row for _, row in quick_rows(_conditions(flt))], as_of=as_of)
+
+
+def figures_by_key(conditions: list, *, as_of: datetime) -> dict[tuple, CaseFigures]:
+    """Case figures per (unit, window, channel), for the daily counts."""
+    groups: dict[tuple, list[CaseRow]] = {}
+    for key, row in quick_rows(conditions, keyed=True):
+        groups.setdefault(key, []).append(row)
+    return {key: figures(rows, as_of=as_of) for key, rows in groups.items()}
 
 
 def _aware(moment):

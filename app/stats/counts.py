@@ -10,28 +10,16 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
+from app.clock import now
 from app.db import db
 from app.evaluation.models import Evaluation
 from app.org.models import OrgUnit
 from app.service_case.models import ServiceCase
-from app.stats import daily
+from app.stats import cases, daily
 from app.stats.daily import VALUE_COLUMNS, raw_value_columns
-from app.stats.filters import WINDOW_LEVELS, StatsFilter, unit_condition
-from app.stats.indicators import Tally
-from app.stats.models import LEVEL_COLUMNS, StatsDaily
-
-
-def raw_conditions(flt: StatsFilter) -> list:
-    """Service cases finished in the period under the filter (channel is applied by the tally)."""
-    conditions = [ServiceCase.finished_at >= flt.start_at, ServiceCase.finished_at < flt.end_at,
-                  unit_condition(flt.roots, ServiceCase.org_unit_id, ServiceCase.window_id)]
-    if flt.window is not None:
-        conditions.append(unit_condition((flt.window,), ServiceCase.org_unit_id, ServiceCase.window_id))
-    if flt.item_id is not None:
-        conditions.append(ServiceCase.item_id == flt.item_id)
-    if flt.staff_id is not None:
-        conditions.append(ServiceCase.staff_id == flt.staff_id)
-    return conditions
+from app.stats.filters import WINDOW_LEVELS, StatsFilter, raw_conditions, unit_condition
+from app.stats.indicators import CASE_FIELDS, Tally
+from app.stats.models import CASE_COLUMNS, LEVEL_COLUMNS, StatsDaily
 
 
 def _raw_rows(flt: StatsFilter, by_unit: bool):
@@ -49,7 +37,8 @@ def _daily_rows(flt: StatsFilter, by_unit: bool):
                   unit_condition(flt.roots, StatsDaily.org_unit_id, StatsDaily.window_id)]
     if flt.window is not None:
         conditions.append(unit_condition((flt.window,), StatsDaily.org_unit_id, StatsDaily.window_id))
-    sums = [func.coalesce(func.sum(getattr(StatsDaily, name)), 0).label(name) for name in VALUE_COLUMNS]
+    sums = [func.coalesce(func.sum(getattr(StatsDaily, name)), 0).label(name)
+            for name in (*VALUE_COLUMNS, *CASE_COLUMNS)]
     query = select(*keys, StatsDaily.channel, *sums).where(*conditions).group_by(*keys, StatsDaily.channel)
     return db.session.execute(query).all()
 
@@ -61,8 +50,9 @@ def rows(flt: StatsFilter, *, by_unit: bool = False, raw: bool | None = None):
 
 
 def add_row(tally: Tally, channel, values, channels: Iterable[str]) -> None:
-    """Adds one grouped row; evaluations of channels outside the filter count only as finished cases."""
-    counts = dict(zip(VALUE_COLUMNS, (int(v or 0) for v in values), strict=True))
+    """Adds one grouped row; evaluations of channels outside the filter count only as finished cases.
+    Rows of the daily counts carry the case columns too; raw rows do not."""
+    counts = dict(zip((*VALUE_COLUMNS, *CASE_COLUMNS), (int(v or 0) for v in values), strict=False))
     tally.finished += counts["finished"]
     if channel is None:
         tally.unevaluated += counts["finished"]
@@ -76,15 +66,21 @@ def add_row(tally: Tally, channel, values, channels: Iterable[str]) -> None:
         getattr(tally, source)[int(level)] += counts[name]
     tally.not_adopted += counts["not_adopted"]
     tally.not_adopted_bad += counts["not_adopted_bad"]
+    for column, name in zip(CASE_COLUMNS, CASE_FIELDS, strict=True):
+        setattr(tally.cases, name, getattr(tally.cases, name) + counts.get(column, 0))
     active = sum(counts[f"active_{lv}"] for lv in range(1, 6))
     if active:
         tally.channels[channel] = tally.channels.get(channel, 0) + active
 
 
 def tally(flt: StatsFilter, *, raw: bool | None = None) -> Tally:
+    """Both sides for the filter: evaluation counts and case figures (the latter from ``cases`` when raw)."""
+    use_raw = flt.needs_raw if raw is None else raw
     result = Tally()
-    for row in rows(flt, raw=raw):
+    for row in rows(flt, raw=use_raw):
         add_row(result, row[0], row[1:], flt.channels)
+    if use_raw:
+        result.cases = cases.quick_figures(flt, as_of=now())
     return result
 
 
@@ -92,10 +88,14 @@ def tallies_by_unit(flt: StatsFilter, units: list[OrgUnit], *, raw: bool | None 
     """One tally per unit of ``units`` (e.g. the departments and halls under the filter's unit)."""
     paths = {u.id: u.path for u in db.session.scalars(select(OrgUnit))}
     result = {u.id: Tally() for u in units}
-    for row in rows(flt, by_unit=True, raw=raw):
+    use_raw = flt.needs_raw if raw is None else raw
+    for row in rows(flt, by_unit=True, raw=use_raw):
         org_path, window_path = paths.get(row[0], ""), paths.get(row[1], "") if row[1] else ""
         for unit in units:
             path = window_path if unit.level in WINDOW_LEVELS else org_path
             if path.startswith(unit.path):
                 add_row(result[unit.id], row[2], row[3:], flt.channels)  # a department and a hall may share a case
+    if use_raw:
+        for unit in units:
+            result[unit.id].cases = cases.quick_figures(flt.with_roots((unit,)), as_of=now())
     return result

@@ -1,29 +1,31 @@
 """Keeping the daily counts equal to the raw tables by following the audit chain.
 
 Every change that moves a count is audited in the same transaction (``service_case.*``, ``evaluation.*``:
-received, defaulted, not adopted …), and the audit sequence is gap-free and written in commit order. So
-the events after the stored watermark are exactly what changed since the last refresh; the local days of
-the service cases they touch are rebuilt from the raw rows. Readers call ``ensure_fresh`` first, and a job
-runs it every minute so readers rarely find work to do. Data written without an audit event (a bulk load)
-needs ``rebuild_all``.
+received, defaulted, not adopted …; ``case`` events: a task done, a deadline's timer firing), and the audit
+sequence is gap-free and written in commit order. So the events after the stored watermark are exactly what
+changed since the last refresh; the local days of the service cases they touch are rebuilt from the raw rows.
+Readers call ``ensure_fresh`` first, and a job runs it every minute so readers rarely find work to do. Data
+written without an audit event (a bulk load) needs ``rebuild_all``.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, select, update
 
 from app.audit.models import AuditEvent
+from app.case.models import BadReviewCase
 from app.clock import now
 from app.db import db
 from app.evaluation.models import Evaluation, EvaluationSource
 from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ, to_local
-from app.stats.indicators import BAD_LEVELS
-from app.stats.models import LEVEL_COLUMNS, StatsDaily, StatsRefreshState
+from app.stats import cases
+from app.stats.indicators import BAD_LEVELS, CASE_FIELDS
+from app.stats.models import CASE_COLUMNS, LEVEL_COLUMNS, StatsDaily, StatsRefreshState
 
 VALUE_COLUMNS = ("finished", *LEVEL_COLUMNS, "not_adopted", "not_adopted_bad")
-WATCHED_SUBJECTS = ("service_case", "evaluation")
+WATCHED_SUBJECTS = ("service_case", "evaluation", "case")
 _CHUNK = 500
 
 
@@ -55,6 +57,12 @@ def rebuild_day(day: date) -> None:
              .where(ServiceCase.finished_at >= start, ServiceCase.finished_at < end).group_by(*keys))
     db.session.execute(insert(StatsDaily).from_select(["day", "org_unit_id", "window_id", "channel",
                                                        *VALUE_COLUMNS], query))
+    within = [ServiceCase.finished_at >= start, ServiceCase.finished_at < end]
+    for (org_unit_id, window_id, channel), figures in cases.figures_by_key(within, as_of=now()).items():
+        db.session.execute(update(StatsDaily).where(
+            StatsDaily.day == day, StatsDaily.org_unit_id == org_unit_id, StatsDaily.channel == channel,
+            StatsDaily.window_id.is_not_distinct_from(window_id),
+        ).values({column: getattr(figures, field) for column, field in zip(CASE_COLUMNS, CASE_FIELDS, strict=True)}))
 
 
 def rebuild_all() -> int:
@@ -112,6 +120,10 @@ def _changed_days(after: int, upto: int) -> set[date]:
     for chunk in _chunks(ids["evaluation"]):
         finished += db.session.scalars(select(ServiceCase.finished_at).join(
             Evaluation, Evaluation.service_case_id == ServiceCase.id).where(Evaluation.id.in_(chunk)))
+    for chunk in _chunks(ids["case"]):
+        finished += db.session.scalars(select(ServiceCase.finished_at).join(
+            Evaluation, Evaluation.service_case_id == ServiceCase.id).join(
+            BadReviewCase, BadReviewCase.evaluation_id == Evaluation.id).where(BadReviewCase.id.in_(chunk)))
     return {to_local(moment).date() for moment in finished if moment is not None}
 
 

@@ -12,6 +12,7 @@ from app.errors import PermissionDeniedError, ValidationError
 from app.org import service as org_service
 from app.org.models import OrgLevel, OrgUnit
 from app.service_case import service as service_case_service
+from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ
 from app.user import service as user_service
 from app.user.principal import Principal
@@ -141,3 +142,16 @@ def _period(args: dict, today: date) -> tuple[date, date]:
     if (end - start).days > 3 * 366:
         raise ValidationError("统计区间最长三年", field="date_to")
     return start, end
+
+
+def raw_conditions(flt: StatsFilter) -> list:
+    """Service cases finished in the period under the filter (channel is applied by the tally)."""
+    conditions = [ServiceCase.finished_at >= flt.start_at, ServiceCase.finished_at < flt.end_at,
+                  unit_condition(flt.roots, ServiceCase.org_unit_id, ServiceCase.window_id)]
+    if flt.window is not None:
+        conditions.append(unit_condition((flt.window,), ServiceCase.org_unit_id, ServiceCase.window_id))
+    if flt.item_id is not None:
+        conditions.append(ServiceCase.item_id == flt.item_id)
+    if flt.staff_id is not None:
+        conditions.append(ServiceCase.staff_id == flt.staff_id)
+    return conditions

@@ -12,8 +12,7 @@ from app.evaluation.models import Evaluation
 from app.org.models import OrgUnit
 from app.service_case.models import ServiceCase, ServiceItem
 from app.stats.cases import CaseRow
-from app.stats.counts import raw_conditions
-from app.stats.filters import StatsFilter, month_bounds, previous_month
+from app.stats.filters import StatsFilter, month_bounds, previous_month, raw_conditions
 from app.stats.indicators import BAD_LEVELS, GOOD_LEVELS, ratio
 from app.user.models import User
 

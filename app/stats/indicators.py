@@ -54,8 +54,33 @@ BY_CODE = {d.code: d for d in DEFINITIONS}
 
 
 @dataclass
+class CaseFigures:
+    """Counts of the bad-review-case side (see ``app.stats.cases``)."""
+
+    cases: int = 0  # adopted bad-review cases
+    replied: int = 0
+    rectify_due: int = 0
+    rectified_on_time: int = 0
+    real_name: int = 0
+    visited: int = 0
+    visit_satisfied: int = 0
+    overdue: int = 0
+    closed: int = 0
+    working_days_to_close: int = 0
+    not_adopted_cases: int = 0
+
+    def merge(self, other: CaseFigures) -> None:
+        for name in CASE_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+CASE_FIELDS = tuple(CaseFigures.__dataclass_fields__)
+
+
+@dataclass
 class Tally:
-    """Counts of the evaluation side for one filter (see ``app.stats.counts``)."""
+    """Counts of the evaluation side for one filter (see ``app.stats.counts``), with the case side when it
+    was read from the daily counts."""
 
     finished: int = 0
     unevaluated: int = 0
@@ -64,6 +89,7 @@ class Tally:
     not_adopted: int = 0
     not_adopted_bad: int = 0
     channels: dict[str, int] = field(default_factory=dict)  # active, adopted evaluations per channel
+    cases: CaseFigures = field(default_factory=CaseFigures)
 
     @property
     def active_total(self) -> int:
@@ -89,23 +115,7 @@ class Tally:
             self.default[lv] += other.default[lv]
         for channel, n in other.channels.items():
             self.channels[channel] = self.channels.get(channel, 0) + n
-
-
-@dataclass
-class CaseFigures:
-    """Counts of the bad-review-case side (see ``app.stats.cases``)."""
-
-    cases: int = 0  # adopted bad-review cases
-    replied: int = 0
-    rectify_due: int = 0
-    rectified_on_time: int = 0
-    real_name: int = 0
-    visited: int = 0
-    visit_satisfied: int = 0
-    overdue: int = 0
-    closed: int = 0
-    working_days_to_close: int = 0
-    not_adopted_cases: int = 0
+        self.cases.merge(other.cases)
 
 
 def ratio(numerator: int, denominator: int) -> float | None:

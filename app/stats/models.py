@@ -11,14 +11,19 @@ from app.db import Base, UTCDateTime
 from app.service_case.models import ServiceCase
 
 LEVEL_COLUMNS = tuple(f"{source}_{level}" for source in ("active", "default") for level in range(1, 6))
+# The bad-review-case side, one column per field of ``app.stats.indicators.CaseFigures``.
+CASE_COLUMNS = ("case_cases", "case_replied", "case_rectify_due", "case_rectified_on_time", "case_real_name",
+                "case_visited", "case_visit_satisfied", "case_overdue", "case_closed", "case_working_days_to_close",
+                "case_not_adopted_cases")
 
 
 class StatsDaily(Base):
     """Service cases finished on one local day, counted per handling unit, window and evaluation channel.
 
     ``channel`` is the evaluation's channel, NULL for service cases not evaluated yet. Counts cover adopted
-    evaluations by source and level; not-adopted ones are counted apart. Rebuilt per day from the raw tables
-    (``app.stats.daily``), never edited: the raw tables stay the definition.
+    evaluations by source and level; not-adopted ones are counted apart; ``case_*`` hold the bad-review-case
+    side (rectification due "as of" the rebuild: the deadline's own timer event triggers one). Rebuilt per
+    day from the raw tables (``app.stats.daily``), never edited: the raw tables stay the definition.
     """
 
     __tablename__ = "stats_daily"
@@ -41,6 +46,17 @@ class StatsDaily(Base):
     default_5: Mapped[int] = mapped_column(Integer, default=0)
     not_adopted: Mapped[int] = mapped_column(Integer, default=0)
     not_adopted_bad: Mapped[int] = mapped_column(Integer, default=0)
+    case_cases: Mapped[int] = mapped_column(Integer, default=0)
+    case_replied: Mapped[int] = mapped_column(Integer, default=0)
+    case_rectify_due: Mapped[int] = mapped_column(Integer, default=0)
+    case_rectified_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    case_real_name: Mapped[int] = mapped_column(Integer, default=0)
+    case_visited: Mapped[int] = mapped_column(Integer, default=0)
+    case_visit_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    case_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    case_closed: Mapped[int] = mapped_column(Integer, default=0)
+    case_working_days_to_close: Mapped[int] = mapped_column(Integer, default=0)
+    case_not_adopted_cases: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_stats_daily_day_org_unit_id", "day", "org_unit_id"),)
 

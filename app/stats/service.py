@@ -10,7 +10,7 @@ from app.db import db
 from app.evaluation.models import LEVEL_LABELS
 from app.org.models import OrgLevel, OrgUnit
 from app.stats import cases, counts, hotspots
-from app.stats.filters import WINDOW_LEVELS, StatsFilter, month_bounds, month_of, previous_month
+from app.stats.filters import StatsFilter, month_bounds, month_of, previous_month
 from app.stats.indicators import CaseFigures, Tally, as_map, compute, ratio
 
 CHANNEL_LABELS = {"window_device": "窗口评价器", "qr_code": "二维码", "web": "网上大厅", "app": "移动端",
@@ -23,8 +23,7 @@ BREAKDOWN_LEVELS = frozenset({OrgLevel.city, OrgLevel.county, OrgLevel.town, Org
 def summary(flt: StatsFilter, *, as_of: datetime | None = None) -> dict:
     moment = as_of or now()
     tally = counts.tally(flt)
-    figures = cases.quick_figures(flt, as_of=moment)
-    return present(flt, tally, figures, moment)
+    return present(flt, tally, tally.cases, moment)
 
 
 def present(flt: StatsFilter, tally: Tally, figures: CaseFigures, moment: datetime) -> dict:
@@ -62,22 +61,9 @@ def children(unit: OrgUnit) -> list[OrgUnit]:
 
 def breakdown(flt: StatsFilter, units: list[OrgUnit], *, as_of: datetime | None = None) -> list[dict]:
     """The indicators of each of ``units`` (within the filter), for drill-down tables and disclosure."""
-    moment = as_of or now()
     tallies = counts.tallies_by_unit(flt, units)
-    rows = cases.load(flt)
-    paths = {u.id: u.path for u in db.session.scalars(select(OrgUnit))}
-    result = []
-    for unit in units:
-        mine = [r for r in rows if _path_of(r, unit, paths).startswith(unit.path)]
-        indicators = compute(tallies[unit.id], cases.figures(mine, as_of=moment))
-        result.append({"code": unit.code, "name": unit.name, "level": str(unit.level), "indicators": indicators})
-    return result
-
-
-def _path_of(row: cases.CaseRow, unit: OrgUnit, paths: dict[int, str]) -> str:
-    if unit.level in WINDOW_LEVELS:
-        return paths.get(row.window_id, "") if row.window_id else ""
-    return paths.get(row.org_unit_id, "")
+    return [{"code": unit.code, "name": unit.name, "level": str(unit.level),
+             "indicators": compute(tallies[unit.id], tallies[unit.id].cases)} for unit in units]
 
 
 def hot_spots(flt: StatsFilter, *, top: int = 5) -> dict:

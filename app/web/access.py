@@ -18,6 +18,8 @@ NAV = (  # (endpoint, label, roles); an entry shows only once its page exists
     ("case_pages.search", "工单查询", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
                                     Role.auditor)),
     ("audit_pages.search", "审计查询", (Role.auditor,)),
+    ("stats_pages.dashboard", "统计分析", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
+                                       Role.auditor)),
     ("model_pages.index", "流程模型", (Role.policy_admin,)),
 )
 

@@ -192,7 +192,8 @@ class ModelInfo:
         for expression in self.expressions():
             if expression.kind == "script":
                 for name, value in literal_numbers(expression.source):
-                    found.setdefault(name, value)
+                    if "days" in name or "limit" in name:  # time limits, not counters such as appeal_count
+                        found.setdefault(name, value)
         return found
 
 

@@ -43,9 +43,11 @@ def version(process_id: str, version: int):
 @roles_required(*POLICY)
 def download(process_id: str, version: int):
     model = versions.get_version(process_id, version)
-    inline = request.args.get("inline") == "1"
-    disposition = "inline" if inline else f'attachment; filename="{model.process_id}-v{model.version}.bpmn"'
-    return Response(model.bpmn_xml, mimetype="application/xml", headers={"Content-Disposition": disposition})
+    headers = {"Content-Security-Policy": "default-src 'none'; sandbox"}
+    if request.args.get("inline") == "1":  # for the diagram viewer's fetch: text, never rendered as a document
+        return Response(model.bpmn_xml, mimetype="text/plain", headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{model.process_id}-v{model.version}.bpmn"'
+    return Response(model.bpmn_xml, mimetype="application/xml", headers=headers)
 
 
 @bp.post("/<process_id>/v<int:version>/<any(deploy, retire, validate):action>")

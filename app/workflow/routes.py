@@ -136,7 +136,8 @@ class ModelVersionXml(MethodView):
         """下载该版本的 BPMN 文件"""
         model = versions.get_version(process_id, version)
         return Response(model.bpmn_xml, mimetype="application/xml", headers={
-            "Content-Disposition": f'attachment; filename="{model.process_id}-v{model.version}.bpmn"'})
+            "Content-Disposition": f'attachment; filename="{model.process_id}-v{model.version}.bpmn"',
+            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @blp.route("/<process_id>/versions/<int:version>/validate")

@@ -24,7 +24,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from app.workflow import samples, sandbox, xmlsafe
 from app.workflow.errors import ModelError
-from app.workflow.modelinfo import ModelInfo
+from app.workflow.modelinfo import NS, ModelInfo
 from app.workflow.registry import ModelBundle, checksum, parse
 from app.workflow.script_env import CALLABLES, DATA_DEFAULTS
 
@@ -32,6 +32,7 @@ from app.workflow.script_env import CALLABLES, DATA_DEFAULTS
 # automated steps only.
 LANES = {"department": "责任部门", "supervision": "监督部门", "system": "系统自动"}
 HUMAN_LANES = ("department", "supervision")
+WORKER_ROLES = ("handler", "dept_lead", "supervisor", "supervisor_lead")  # who may be named in a task's roles
 START_FIELDS = frozenset({"case_id", "case_no", "received_at", "evaluation_level", "real_name", "responsible_org",
                           *DATA_DEFAULTS})
 KNOWN_NAMES = frozenset({"True", "False", "None"}) | CALLABLES
@@ -192,6 +193,10 @@ def _check_user_tasks(info: ModelInfo, forms: dict[str, Any], report: Validation
         if not task.properties.get("due"):
             report.add(task.id, f"用户任务“{task.name or task.id}”没有期限（属性 due 须指向一个期限变量）", task.line)
         if task.properties.get("roles"):
+            unknown = [r.strip() for r in task.properties["roles"].split(",") if r.strip() not in WORKER_ROLES]
+            if unknown:
+                report.add(task.id, f"属性 roles 中的角色无效：{'、'.join(unknown)}（可用：{'、'.join(WORKER_ROLES)}）",
+                           task.line)
             continue
         if task.lane is None:
             report.add(task.id, f"用户任务“{task.name or task.id}”不在任何泳道中，无法确定由谁办理", task.line)
@@ -202,7 +207,11 @@ def _check_user_tasks(info: ModelInfo, forms: dict[str, Any], report: Validation
 
 def _check_expressions(info: ModelInfo, forms: dict[str, Any], report: ValidationReport) -> bool:
     safe = True
-    expressions = [(e.element, e.kind, e.source, e.mode, e.line) for e in info.expressions()]
+    # Every process of the document, not only the one started: a called process runs the same way.
+    others = [ModelInfo(info.root, p.get("id")) for p in info.root.iterfind("bpmn:process", NS)
+              if p.get("id") and p is not info.process]
+    expressions = [(e.element, e.kind, e.source, e.mode, e.line)
+                   for reading in (info, *others) if reading.process is not None for e in reading.expressions()]
     for task in info.human_tasks():
         for rule in (forms.get(task.properties.get("form", task.id)) or {}).get("x-rules", []):
             expression = rule.get("expression") if isinstance(rule, dict) else None

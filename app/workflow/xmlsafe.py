@@ -11,6 +11,13 @@ import re
 from lxml import etree
 
 MAX_XML_BYTES = 2_000_000
+# Elements may come from BPMN, its diagram interchange, SpiffWorkflow's extensions and bpmn-js's colours
+# only: an XHTML or SVG element (a <script>) would run if a stored model were ever shown as a document.
+ALLOWED_NAMESPACES = frozenset({
+    "http://www.omg.org/spec/BPMN/20100524/MODEL", "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
+    "http://www.w3.org/2001/XMLSchema-instance", "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    "http://bpmn.io/schema/bpmn/biocolor/1.0", "http://www.omg.org/spec/BPMN/non-normative/color/1.0"})
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 
 
@@ -25,7 +32,7 @@ class UnsafeXmlError(ValueError):
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_pis=True)
+                           huge_tree=False)
 
 
 def parse(document: str | bytes) -> etree._Element:
@@ -48,7 +55,19 @@ def parse(document: str | bytes) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise UnsafeXmlError("不允许 DOCTYPE 声明")
+    _check_content(root)
     return root
+
+
+def _check_content(root: etree._Element) -> None:
+    siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    for node in (*siblings, *root.iter()):
+        if isinstance(node, etree._ProcessingInstruction):
+            raise UnsafeXmlError(f"不允许处理指令 <?{node.target} …?>", node.sourceline)
+        if isinstance(node.tag, str) and etree.QName(node).namespace not in ALLOWED_NAMESPACES:
+            raise UnsafeXmlError(f"不允许的元素 {etree.QName(node).localname}（命名空间 "
+                                 f"{etree.QName(node).namespace or '无'}）：BPMN 文件只能包含 BPMN、图形和"
+                                 f"SpiffWorkflow 扩展元素", node.sourceline)
 
 
 def text_of(document: str | bytes) -> str:

@@ -35,6 +35,17 @@ def upgrade() -> None:
     sa.Column('default_5', sa.Integer(), nullable=False),
     sa.Column('not_adopted', sa.Integer(), nullable=False),
     sa.Column('not_adopted_bad', sa.Integer(), nullable=False),
+    sa.Column('case_cases', sa.Integer(), nullable=False),
+    sa.Column('case_replied', sa.Integer(), nullable=False),
+    sa.Column('case_rectify_due', sa.Integer(), nullable=False),
+    sa.Column('case_rectified_on_time', sa.Integer(), nullable=False),
+    sa.Column('case_real_name', sa.Integer(), nullable=False),
+    sa.Column('case_visited', sa.Integer(), nullable=False),
+    sa.Column('case_visit_satisfied', sa.Integer(), nullable=False),
+    sa.Column('case_overdue', sa.Integer(), nullable=False),
+    sa.Column('case_closed', sa.Integer(), nullable=False),
+    sa.Column('case_working_days_to_close', sa.Integer(), nullable=False),
+    sa.Column('case_not_adopted_cases', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_daily'))
     )
     with op.batch_alter_table('stats_daily', schema=None) as batch_op:

@@ -177,8 +177,11 @@ def main() -> int:
             evaluations = db.session.scalar(text("SELECT count(*) FROM evaluation"))
             print(f"{evaluations:,} evaluations, "
                   f"{db.session.scalar(text('SELECT count(*) FROM bad_review_case')):,} bad-review cases")
-            _timed("rebuild the daily counts (once, after a bulk load)", lambda: (daily.rebuild_all(),
-                                                                                db.session.commit()), repeat=1)
+            if exists:
+                _timed("bring the daily counts up to date (nothing changed)", daily.ensure_fresh, repeat=1)
+            else:
+                _timed("rebuild the daily counts (once, after a bulk load)", lambda: (daily.rebuild_all(),
+                                                                                    db.session.commit()), repeat=1)
             print(f"{db.session.scalar(text('SELECT count(*) FROM stats_daily')):,} daily rows")
             _questions(app)
         app.extensions["db_engine"].dispose()

@@ -5,9 +5,6 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.outreach.senders import Message, SendError
-from tests.stats import wiring
-
-wiring.install()
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from app.service_case.models import ServiceCase
 from app.stats import daily
 from app.task.models import CaseTask
 from app.user.service import get_by_username
-from tests.stats import wiring
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = count(1)
@@ -152,4 +151,3 @@ def november(world) -> Scenario:
     return build_november(world)
 
 
-wiring.install()

@@ -4,7 +4,10 @@ Served from an app and database of its own (the shared browser server's data sta
 """
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -13,12 +16,60 @@ from app import create_app, migrate
 from app.clock import FrozenClock
 from app.db import db
 from app.stats import snapshot
-from tests.browser.conftest import CHROMIUM_ARGS, browser, screenshot, sign_in  # noqa: F401 (fixture)
 from tests.conftest import throwaway_database
-from tests.fixtures.world import build_world
+from tests.fixtures.world import PASSWORD, build_world
 from tests.stats.conftest import build_november, local
 
 pytestmark = [pytest.mark.no_transaction, pytest.mark.browser]
+
+# As tests/browser/conftest.py: Debian's chromium, skipped when absent unless HCP_REQUIRE_BROWSER=1 (CI).
+CHROMIUM = os.environ.get("HCP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def in_browser(base_url: str, steps) -> None:
+    """Runs ``steps(page, errors)`` in a chromium of its own, on a thread of its own: Playwright's sync API
+    refuses to start beside the one the shared browser tests keep open for the whole session."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("HCP_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"chromium not found at {CHROMIUM}")
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+
+    def run() -> None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                          viewport={"width": 1366, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+            try:
+                steps(page, errors)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -41,22 +92,11 @@ def stats_live(tmp_path_factory):
         app.extensions["db_engine"].dispose()
 
 
-@pytest.fixture
-def stats_page(browser, stats_live):  # noqa: F811 (the browser fixture)
-    context = browser.new_context(base_url=stats_live, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    yield page, errors
-    context.close()
+def test_the_dashboard_draws_trend_levels_and_channels(stats_live):
+    in_browser(stats_live, _dashboard)
 
 
-def test_the_dashboard_draws_trend_levels_and_channels(stats_page):
-    page, errors = stats_page
+def _dashboard(page, errors) -> None:
     sign_in(page, "supervisor_a")
     page.goto("/stats/?org_code=A&month=2026-11")
     for chart in ("chart-trend", "chart-levels", "chart-channels"):
@@ -69,8 +109,11 @@ def test_the_dashboard_draws_trend_levels_and_channels(stats_page):
     assert errors == []
 
 
-def test_the_public_sees_the_closed_month_without_signing_in(stats_page):
-    page, errors = stats_page
+def test_the_public_sees_the_closed_month_without_signing_in(stats_live):
+    in_browser(stats_live, _disclosure)
+
+
+def _disclosure(page, errors) -> None:
     page.goto("/public/disclosure")
     page.get_by_role("link", name="甲县").first.click()
     assert page.locator("[data-indicator='finished'] .value").inner_text() == "11"

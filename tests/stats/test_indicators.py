@@ -128,3 +128,19 @@ def test_the_quick_case_figures_equal_the_fold_of_the_loaded_rows(november, worl
 
     flt = _filter(world, *roots)
     assert cases.quick_figures(flt, as_of=clock.now()) == cases.figures(cases.load(flt), as_of=clock.now())
+
+
+def test_work_on_a_case_reaches_the_daily_case_figures(open_case, world, clock):
+    from tests.fixtures.lifecycle import local as local_time
+
+    case = open_case(at=local_time(2026, 11, 16, 9, 0))
+    flt = _filter(world, "A")
+    assert _values(service.summary(flt))["bad_reply_rate"] == 0.0
+    case.accept_and_classify("general")
+    case.do("rectify", {"measures": "加强培训", "result": "已整改", "action": "done"})
+    case.do("feedback", {"feedback_text": "已反馈", "feedback_channel": "phone",
+                         "report": {"findings": "属实", "measures": "培训", "result": "完成",
+                                    "responsible_person": "李"}})
+    values = _values(service.summary(flt))
+    assert (values["bad_reviews"], values["bad_reply_rate"], values["on_time_rectification_rate"]) == (1, 1.0, 1.0)
+    assert counts.tally(flt, raw=True) == counts.tally(flt, raw=False)

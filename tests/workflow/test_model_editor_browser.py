@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -14,9 +13,7 @@ from app.db import db
 from app.workflow.engine import CaseWorkflow
 from app.workflow.models import ModelStatus, ProcessModel
 from app.workflow.registry import get_bundle
-from tests.browser.conftest import browser, live, page, screenshot, sign_in  # noqa: F401  (browser fixtures)
-
-pytestmark = [pytest.mark.no_transaction, pytest.mark.browser]
+from tests.fixtures.browser import screenshot, sign_in
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "bad_review.bpmn"
 
@@ -24,20 +21,18 @@ BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "bad_review.bpmn"
 def _three_day_tests() -> str:
     tests = json.loads(BPMN.with_suffix(".test.json").read_text(encoding="utf-8"))
     first = json.loads(json.dumps(tests["cases"][0]).replace("2026-10-13T16:00:00+00:00", "2026-10-10T16:00:00+00:00"))
-    return json.dumps({"cases": [first, tests["cases"][1]]}, ensure_ascii=False)
+    return json.dumps({"cases": [first, tests["cases"][1]]}, ensure_ascii=False, indent=1)
 
 
-def _select(page, element_id: str) -> None:  # noqa: F811 - the page fixture's value
+def _select(page, element_id: str) -> None:
     page.locator(f'#modeler [data-element-id="{element_id}"]').first.click(force=True)
     expect(page.locator("#prop-id")).to_have_text(element_id)
 
 
-def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):  # noqa: F811
-    base_url, app, _ = live
+def _edit_in_browser(page) -> None:
     sign_in(page, "policy_c")
     page.goto("/models/bad_review/edit")
     page.wait_for_selector('#modeler[data-state="ready"]')
-
     _select(page, "init")
     script = page.locator("#prop-script")
     assert '"general": 5' in script.input_value()
@@ -46,17 +41,37 @@ def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):  
     _select(page, "sign_for")
     page.locator("#prop-name").fill("签收（浏览器编辑）")
     page.locator("#prop-name").press("Tab")
-    page.evaluate("value => { document.getElementById('tests-json').value = value; }", _three_day_tests())
+    page.locator("summary", has_text="测试用例").click()
+    page.locator("#tests-json").fill(_three_day_tests())
     page.fill("#comment", "一般差评整改时限改为 3 个工作日")
-
     page.get_by_role("button", name="保存为草稿").click()
     page.wait_for_url("**/models/bad_review/v*")
     assert "校验通过" in page.content()
     screenshot(page, "model-editor-saved")
     page.get_by_role("button", name="部署此版本").click()
     page.wait_for_load_state()
-    assert "已部署" in page.content()
+    assert "已部署第" in page.content()
 
+
+def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):
+    _, app, _ = live
+    try:
+        _edit_in_browser(page)
+        _check_the_saved_model_runs(app)
+    finally:
+        _restore_the_shipped_model(app)
+
+
+def _restore_the_shipped_model(app) -> None:
+    """Other tests on the shared live server expect the shipped model (it is deployed again on the next case)."""
+    with app.app_context():
+        for model in db.session.scalars(select(ProcessModel).where(ProcessModel.source == "editor")):
+            model.status = ModelStatus.retired
+        db.session.commit()
+        db.session.remove()
+
+
+def _check_the_saved_model_runs(app) -> None:
     with app.app_context():
         model = db.session.scalars(select(ProcessModel).order_by(ProcessModel.version.desc())).first()
         assert model.status == ModelStatus.deployed and model.source == "editor"
@@ -65,7 +80,7 @@ def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):  
             assert {"name": "limit_days.general", "from": 5, "to": 3} in model.diff_summary["limits_changed"]
         workflow, _ = CaseWorkflow.start(get_bundle(model), {
             "case_id": 1, "case_no": "CP-RT", "evaluation_level": 1, "real_name": True, "responsible_org": "A-HR",
-            "received_at": "2026-11-20T02:00:00+00:00"})  # the frozen now: Friday
+            "received_at": "2026-11-20T02:00:00+00:00"})  # the live app's frozen now: Friday 10:00
         [sign_for] = workflow.ready_human_tasks()
         assert sign_for.name == "签收（浏览器编辑）"
         workflow.complete(sign_for.uuid, {"action": "accept"})
@@ -73,5 +88,5 @@ def test_a_model_edited_in_the_browser_is_saved_deployed_and_runs(page, live):  
         workflow.complete(workflow.ready_human_tasks()[0].uuid,
                           {"category": "general", "nature": "instant", "aspect": "attitude"})
         [rectify] = workflow.ready_human_tasks()
-        assert rectify.data["rectify_deadline"] == "2026-11-25T16:00:00+00:00"  # 3 working days
+        assert rectify.data["rectify_deadline"] == "2026-11-25T16:00:00+00:00"  # 3 working days, not 5
         db.session.remove()

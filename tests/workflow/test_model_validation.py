@@ -141,3 +141,29 @@ def test_the_dry_run_does_not_move_the_served_apps_clock(app, shipped, clock):
     xml, forms, tests = shipped
     validation.validate(xml, forms, "bad_review", test_cases={"cases": tests["cases"][:1]})
     assert app.extensions["clock"] is clock and clock.now() == before
+
+
+def test_expressions_of_every_process_in_the_document_are_checked(app, shipped):
+    xml, forms, _ = shipped
+    second = ('<bpmn:process id="helper" isExecutable="true"><bpmn:scriptTask id="helper_script">'
+              "<bpmn:script>x = __import__('os')</bpmn:script></bpmn:scriptTask></bpmn:process>\n"
+              "  <bpmndi:BPMNDiagram")
+    assert "__import__" in _messages(xml.replace("<bpmndi:BPMNDiagram", second, 1), forms, "helper_script")
+
+
+@pytest.mark.parametrize("insert", [
+    '<html:script xmlns:html="http://www.w3.org/1999/xhtml">alert(1)</html:script>',
+    '<svg:svg xmlns:svg="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+    "<?xml-stylesheet type='text/xsl' href='http://127.0.0.1:9/x.xsl'?>",
+], ids=["xhtml-script", "svg", "processing-instruction"])
+def test_markup_that_could_run_in_a_browser_is_refused(app, shipped, insert):
+    xml, forms, _ = shipped
+    hostile = xml.replace("<bpmn:documentation>政务服务", f"<bpmn:documentation>{insert}政务服务", 1)
+    problem = validation.validate(hostile, forms, "bad_review").problems[0]
+    assert "不允许" in problem["message"] and problem["line"] == 4
+
+
+def test_roles_named_on_a_task_must_be_worker_roles(app, shipped):
+    xml, forms, _ = shipped
+    wrong = xml.replace('name="roles" value="supervisor_lead"', 'name="roles" value="supervisor_lead, sysadmin"')
+    assert "sysadmin" in _messages(wrong, forms, "appeal_recheck")
