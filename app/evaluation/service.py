@@ -27,6 +27,7 @@ from app.errors import (
 from app.evaluation.models import Evaluation, EvaluationChannel, EvaluationSource
 from app.evaluation.schemas import EvaluationCreateSchema
 from app.org import service as org_service
+from app.outreach.window import closed_message, supplementary_window_closed
 from app.privacy import mask_certificate, mask_name, mask_phone
 from app.service_case import service as service_case_service
 from app.user.models import Role
@@ -81,6 +82,8 @@ def _check_timing(service_case, evaluated_at) -> None:
     skew = timedelta(seconds=current_app.config["EVALUATION_FUTURE_SKEW_SECONDS"])
     if evaluated_at > now() + skew:
         raise ValidationError("评价时间晚于当前时间", field="evaluated_at")
+    if supplementary_window_closed(service_case, evaluated_at):
+        raise ValidationError(closed_message(), field="evaluated_at")
 
 
 @dataclass

@@ -159,3 +159,10 @@ def test_an_integration_client_cannot_post_for_units_outside_its_registration(
     response = client.post("/api/v1/evaluations", json=_body(case.case_no, clock), headers=world.headers("client_a"))
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Evaluation)) == 0
+
+
+def test_an_evaluation_after_the_supplementary_window_is_refused(client, world, clock, make_service_case):
+    case = make_service_case(finished_ago=timedelta(days=10))  # more than 5 working days ago
+    response = client.post("/api/v1/evaluations", json=_body(case.case_no, clock), headers=world.headers("client_a"))
+    assert response.status_code == 422
+    assert "补充评价期限" in response.json["error"]["fields"]["evaluated_at"][0]
