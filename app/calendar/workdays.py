@@ -67,6 +67,9 @@ class CalendarStatus:
     today: dt.date | None
 
 
+ANSWER_CACHE_SIZE = 100_000
+
+
 class WorkingDayCalendar(Calendar):
     """Working days from the State Council notices, with fast deadline arithmetic."""
 
@@ -85,6 +88,8 @@ class WorkingDayCalendar(Calendar):
         self._years: dict[int, YearData] = {}
         self._index: dict[int, index.YearIndex] = {}
         self._span: index.FlatSpan | None = None
+        # Final deadlines asked for by date, reused; only official-data answers, cleared when a year loads.
+        self._answers: dict[tuple[dt.date, int], Deadline] = {}
         self._warned: set[int] = set()
         self._lock = threading.RLock()  # re-entrant: building the span builds year indexes
         for data in years:
@@ -109,6 +114,7 @@ class WorkingDayCalendar(Calendar):
             self._years[data.year] = data
             self._index.pop(data.year, None)
             self._span = None  # its extent and every entry may change
+            self._answers.clear()
             self._holidays.pop(data.year, None)  # workalendar's own cache
         return data
 
@@ -303,12 +309,18 @@ class WorkingDayCalendar(Calendar):
         lookup. Bad input, provisional results and dates outside the span go
         through ``compute_deadline``, which validates, warns and builds anew.
         """
+        answer = self._answers.get((start, n))  # the same question again: one lookup
+        if answer is not None:
+            return answer
         if type(n) is int and n >= 0:
             day = start if type(start) is dt.date else local_date(start, self.timezone)
             span = self._span or self._flat_span()
             table = span.last_upto if n else span.first_from  # as in add_working_days
             if day in table and (k := table[day] + n) < len(span.dates):  # n >= 0: k >= 0
-                return span.memo[k] or self._remember(span, k)
+                answer = span.memo[k] or self._remember(span, k)
+                if type(start) is dt.date and len(self._answers) < ANSWER_CACHE_SIZE:
+                    self._answers[(start, n)] = answer
+                return answer
         return compute_deadline(self, start, n, cutoff=self.cutoff_minutes, tz=self.timezone)
 
     def _remember(self, span: index.FlatSpan, k: int) -> Deadline:
