@@ -1,7 +1,7 @@
 """Every indicator against the hand-computed November of tests/stats/conftest.py."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -106,8 +106,10 @@ def test_daily_counts_equal_the_raw_reading(november, world, roots):
 def test_a_new_evaluation_reaches_the_daily_counts_through_the_audit_chain(november, world, clock):
     flt = _filter(world, "A")
     before = counts.tally(flt)
-    evaluation_service.create({"service_case_no": november.service_cases[8].case_no, "level": 5, "channel": "web",
-                               "real_name": True, "evaluated_at": clock.now()},
+    service_case = november.service_cases[8]
+    evaluated_at = service_case.finished_at + timedelta(hours=1)  # inside the supplementary window
+    evaluation_service.create({"service_case_no": service_case.case_no, "level": 5, "channel": "web",
+                               "real_name": True, "evaluated_at": evaluated_at},
                               principal=Principal.for_user(get_by_username("client_c")))
     after = counts.tally(flt)
     assert after.active[5] == before.active[5] + 1
