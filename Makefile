@@ -31,3 +31,4 @@ lint: install
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_deadline.py
+	$(BIN)/python tests/benchmarks/bench_pages.py
