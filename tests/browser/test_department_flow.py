@@ -70,6 +70,11 @@ def sign_out(page) -> None:
 
 def test_a_case_goes_from_the_department_inbox_to_close_out(page, live):
     case_id, case_no = open_case(live)
+    work_to_close_out(page, case_id, case_no)
+
+
+def work_to_close_out(page, case_id: int, case_no: str) -> None:
+    """The department and the supervision office work the case in the browser, from sign-for to close-out."""
     sign_in(page, "handler_a")
     page.wait_for_url("**/tasks")
     row = page.locator("tr", has_text=case_no)
