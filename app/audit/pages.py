@@ -5,10 +5,9 @@ Evaluator identity is shown masked: auditors are not a contact role (``evaluatio
 """
 from __future__ import annotations
 
-import math
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -24,6 +23,7 @@ from app.org.service import subtree_filter
 from app.settings import to_local
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
+from app.web.paging import page_number, pager
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 
@@ -156,23 +156,6 @@ def _criteria(filters: export.AuditFilters) -> list[tuple[str, str]]:
 def _export_args(args: MultiDict) -> dict:
     """The current search without its page numbers, for the CSV and print links."""
     return {k: v for k, v in args.items() if k not in ("page", "epage") and v}
-
-
-def page_number(value: str | None) -> int:
-    return max(1, min(int(value), 1_000_000)) if value and value.isdigit() else 1
-
-
-def pager(page: int, total: int, per_page: int, param: str = "page") -> dict:
-    """The page position and links to its neighbours, keeping every other query argument."""
-    pages = max(1, math.ceil(total / per_page))
-
-    def link(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args[param] = [str(number)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-    return {"page": page, "pages": pages, "total": total,
-            "prev_url": link(page - 1) if page > 1 else None, "next_url": link(page + 1) if page < pages else None}
 
 
 def _download(body: str, filename: str) -> Response:

@@ -18,10 +18,11 @@ from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ
 from app.task import form_view
 from app.task.models import CaseTask, TaskState
-from app.task.pages import org_names, page_number, pager
+from app.task.pages import org_names
 from app.user.models import Role, User
 from app.web.access import page_principal, roles_required
 from app.web.filters import label, local_time
+from app.web.paging import page_number, pager
 from app.workflow import ProcessModel
 
 bp = Blueprint("case_pages", __name__)
@@ -71,7 +72,7 @@ def _search_filters(args: MultiDict) -> tuple[dict, dict[str, list[str]]]:
     filters = {"status": [status] if status in dict(STATUSES) else None,
                "category": [category] if category in dict(CATEGORIES) else None,
                "overdue": {"1": True, "0": False}.get(overdue), "org_code": args.get("org_code", "").strip()[:32],
-               "page": page_number(args), "per_page": PER_PAGE}
+               "page": page_number(args.get("page")), "per_page": PER_PAGE}
     for key, shift in (("received_from", 0), ("received_to", 1)):  # the end date counts in full
         raw = args.get(key, "").strip()
         if raw:

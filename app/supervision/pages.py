@@ -1,8 +1,6 @@
 """审核队列 and 督办看板: the supervision office's pages. Decisions are taken on the task page."""
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
@@ -10,6 +8,7 @@ from app.errors import PermissionDeniedError
 from app.supervision import queries
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
+from app.web.paging import page_number, pager
 
 bp = Blueprint("supervision_pages", __name__, url_prefix="/supervision")
 
@@ -63,18 +62,3 @@ def case_url(case_id: int) -> str | None:
         return None
 
 
-def page_number(value: str | None) -> int:
-    return max(1, min(int(value), 1_000_000)) if value and value.isdigit() else 1
-
-
-def pager(page: int, total: int, per_page: int, param: str = "page") -> dict:
-    """The page position and links to its neighbours, keeping every other query argument."""
-    pages = max(1, math.ceil(total / per_page))
-
-    def link(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args[param] = [str(number)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-    return {"page": page, "pages": pages, "total": total,
-            "prev_url": link(page - 1) if page > 1 else None, "next_url": link(page + 1) if page < pages else None}

@@ -1,8 +1,6 @@
 """我的待办 and the task page: the inbox, claiming, and working a task through its schema-driven form."""
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -18,6 +16,7 @@ from app.task import form_view, service
 from app.task.models import CaseTask, TaskState
 from app.user.models import Role, User
 from app.web.access import page_principal, roles_required
+from app.web.paging import page_number, pager
 from app.workflow import ProcessModel, get_bundle, versions
 
 bp = Blueprint("task_pages", __name__)
@@ -34,7 +33,7 @@ def inbox():
     rows, total = service.inbox(filters, principal=page_principal())
     loaded = preload(rows)  # noqa: F841 - keeps the related rows in the session's identity map while rendering
     items = [(task, service.present(task)) for task in rows]
-    return render_template("task/inbox.html", items=items, total=total, pager=pager(filters["page"], total),
+    return render_template("task/inbox.html", items=items, total=total, pager=pager(filters["page"], total, PER_PAGE),
                            args=request.args, task_types=task_types(), categories=CATEGORIES)
 
 
@@ -43,25 +42,7 @@ def _inbox_filters(args: MultiDict) -> dict:
     q = args.get("q", "").strip()[:64]
     return {"task": [task] if task else None, "category": [category] if category in dict(CATEGORIES) else None,
             "overdue": True if args.get("overdue") else None, "q": q or None, "sort": "due_at",
-            "page": page_number(args), "per_page": PER_PAGE}
-
-
-def page_number(args: MultiDict) -> int:
-    value = args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
-
-
-def pager(page: int, total: int, per_page: int = PER_PAGE) -> dict:
-    """Page numbers and the links to the neighbouring pages, keeping the current query's filters."""
-    pages = max(1, math.ceil(total / per_page))
-
-    def link(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args["page"] = [str(number)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-    return {"page": page, "pages": pages, "total": total,
-            "prev_url": link(page - 1) if page > 1 else None, "next_url": link(page + 1) if page < pages else None}
+            "page": page_number(args.get("page")), "per_page": PER_PAGE}
 
 
 def task_types() -> list[tuple[str, str]]:
