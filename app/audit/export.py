@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from app.audit.models import AuditEvent
 from app.case.models import STATUS_LABELS, BadReviewCase
 from app.db import db
-from app.errors import PermissionDeniedError, ValidationError
 from app.evaluation.models import LEVEL_LABELS, Evaluation
 from app.org import service as org_service
 from app.service_case.models import ServiceCase
@@ -90,17 +89,6 @@ class AuditFilters:
     level: int | None = None
 
 
-def _roots(filters: AuditFilters, principal: Principal) -> list:
-    if not filters.org_code:
-        return list(principal.scope_roots)
-    unit = org_service.find_by_code(filters.org_code)
-    if unit is None:
-        raise ValidationError("机构编码不存在", field="org_code")
-    if not principal.can_see(unit):
-        raise PermissionDeniedError("该机构不在您的管辖范围内")
-    return [unit]
-
-
 def _period(query: Select, column, first: date | None, last: date | None) -> Select:
     if first:
         query = query.where(column >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ))
@@ -109,18 +97,24 @@ def _period(query: Select, column, first: date | None, last: date | None) -> Sel
     return query
 
 
-def case_query(filters: AuditFilters, *, principal: Principal) -> Select:
-    query = (select(BadReviewCase).join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
-             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
-             .where(org_service.subtree_filter(BadReviewCase.org_path, _roots(filters, principal))))
+def _narrow(query: Select, filters: AuditFilters, *, received) -> Select:
+    """The filters both searches share (cases, and evaluations joined to their case)."""
     if filters.q:
         query = query.where(or_(BadReviewCase.case_no == filters.q, ServiceCase.case_no == filters.q))
     if filters.status:
         query = query.where(BadReviewCase.status == filters.status)
     if filters.level:
         query = query.where(Evaluation.level == filters.level)
-    query = _period(query, BadReviewCase.received_at, filters.received_from, filters.received_to)
-    query = _period(query, Evaluation.evaluated_at, filters.evaluated_from, filters.evaluated_to)
+    query = _period(query, received, filters.received_from, filters.received_to)
+    return _period(query, Evaluation.evaluated_at, filters.evaluated_from, filters.evaluated_to)
+
+
+def case_query(filters: AuditFilters, *, principal: Principal) -> Select:
+    roots = org_service.narrowed_roots(filters.org_code, principal)
+    query = (select(BadReviewCase).join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+             .where(org_service.subtree_filter(BadReviewCase.org_path, roots)))
+    query = _narrow(query, filters, received=BadReviewCase.received_at)
     return query.options(selectinload(BadReviewCase.responsible_org),
                          selectinload(BadReviewCase.evaluation).selectinload(Evaluation.service_case)) \
         .order_by(BadReviewCase.received_at.desc(), BadReviewCase.id.desc())
@@ -128,17 +122,11 @@ def case_query(filters: AuditFilters, *, principal: Principal) -> Select:
 
 def evaluation_query(filters: AuditFilters, *, principal: Principal) -> Select:
     """Evaluations of the same selection; the case number and status narrow it to bad reviews with a case."""
+    roots = org_service.narrowed_roots(filters.org_code, principal)
     query = (select(Evaluation).join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
              .outerjoin(BadReviewCase, BadReviewCase.evaluation_id == Evaluation.id)
-             .where(org_service.subtree_filter(Evaluation.org_path, _roots(filters, principal))))
-    if filters.q:
-        query = query.where(or_(ServiceCase.case_no == filters.q, BadReviewCase.case_no == filters.q))
-    if filters.status:
-        query = query.where(BadReviewCase.status == filters.status)
-    if filters.level:
-        query = query.where(Evaluation.level == filters.level)
-    query = _period(query, Evaluation.received_at, filters.received_from, filters.received_to)
-    query = _period(query, Evaluation.evaluated_at, filters.evaluated_from, filters.evaluated_to)
+             .where(org_service.subtree_filter(Evaluation.org_path, roots)))
+    query = _narrow(query, filters, received=Evaluation.received_at)
     return query.options(selectinload(Evaluation.service_case).selectinload(ServiceCase.item),
                          selectinload(Evaluation.service_case).selectinload(ServiceCase.org_unit)) \
         .order_by(Evaluation.evaluated_at.desc(), Evaluation.id.desc())
