@@ -11,6 +11,11 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from app import settings
 
     settings.load(app, config_overrides)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     return app

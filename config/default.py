@@ -48,6 +48,9 @@ SESSION_COOKIE_SECURE = False  # production behind HTTPS: True
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
 LOGIN_RATE_LIMIT = "20 per minute"
+# Reverse proxies in front of the service whose X-Forwarded-For/-Proto are trusted (0: none, the service is
+# reached directly). Rate limits, sign-in audit and fraud signals use the client address this yields.
+TRUSTED_PROXIES = 0
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
 # Evaluators' public pages: signed links (rating per service case, feedback per bad-review case)

@@ -16,6 +16,12 @@ class EvaluationCreateSchema(Schema):
     evaluated_at = fields.AwareDateTime(required=True)
     real_name = fields.Boolean(required=True)
     reasons = fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=list)
+    # Where the evaluator rated from, as the integrating system saw it; kept only for fraud signals. The
+    # address of the integrating system itself is never used: every evaluation it forwards shares it.
+    device_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128),
+                              metadata={"description": "评价人所用设备标识（手机、小程序实例等），用于刷评预警"})
+    client_address = fields.IP(load_default=None, allow_none=True,
+                               metadata={"description": "评价人的网络地址（接入系统所见），用于刷评预警"})
 
     @validates("comment")
     def _comment_length(self, value, **_):

@@ -27,6 +27,7 @@ from app.errors import (
 from app.evaluation.models import Evaluation, EvaluationChannel, EvaluationSource
 from app.evaluation.schemas import EvaluationCreateSchema
 from app.org import service as org_service
+from app.outreach import fraud
 from app.outreach.window import closed_message, supplementary_window_closed
 from app.privacy import mask_certificate, mask_name, mask_phone
 from app.service_case import service as service_case_service
@@ -61,6 +62,9 @@ def create(data: dict, *, principal: Principal) -> Evaluation:
                  payload={"service_case_no": service_case.case_no, "level": evaluation.level,
                           "channel": str(evaluation.channel), "real_name": evaluation.real_name,
                           "evaluated_at": evaluation.evaluated_at.isoformat(), "reasons": evaluation.reasons})
+    address = data.get("client_address")
+    fraud.record_origin(evaluation.id, device_id=data.get("device_id"),
+                        client_address=str(address) if address else None)
     if evaluation.is_bad:
         case_service.open_for(evaluation, actor=principal.label)
     return evaluation

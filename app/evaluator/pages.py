@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import secrets
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.db import db
@@ -32,6 +34,9 @@ LEVELS_BEST_FIRST = sorted(LEVEL_LABELS.items(), reverse=True)  # Jiangsu: worst
 TITLES = {404: "链接无效", 409: "温馨提示", 410: "链接已过期", 422: "填写有误", 429: "提交过于频繁",
           503: "服务暂不可用"}
 STAFF_ENDPOINTS = frozenset({"evaluator_pages.qr_code"})
+DEVICE_COOKIE = "hcp_rater"
+DEVICE_COOKIE_DAYS = 400
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 
 
 def _public_rate_limit() -> str:
@@ -46,10 +51,12 @@ def rate(token: str):
     refusal = service.rating_refusal(service_case)
     if refusal is not None:
         return _message(refusal, 409 if request.method == "POST" else 200)
+    device = _device_id()
     form = service.RatingForm(level=request.form.get("level"), reasons=request.form.getlist("reasons"),
-                              comment=request.form.get("comment", ""))
+                              comment=request.form.get("comment", ""), device_id=device,
+                              client_address=request.remote_addr)
     if request.method == "GET":
-        return _rating_page(token, service_case, form)
+        return _with_device_cookie(make_response(_rating_page(token, service_case, form)), device)
     via = request.args.get("via")
     channel = EvaluationChannel.web if via == "web" else EvaluationChannel.qr_code
     try:
@@ -59,6 +66,20 @@ def rate(token: str):
         return _rating_page(token, service_case, form, err.fields), 422
     db.session.commit()
     return render_template("evaluator/thanks.html", evaluation=evaluation)
+
+
+def _device_id() -> str:
+    """The rater's browser: a random id in a first-party cookie, so "many top ratings from one phone" can be
+    seen without knowing who the rater is."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    return value if DEVICE_ID.fullmatch(value) else secrets.token_urlsafe(18)
+
+
+def _with_device_cookie(response, device: str):
+    if request.cookies.get(DEVICE_COOKIE) != device:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response
 
 
 def _rating_page(token: str, service_case: ServiceCase, form: service.RatingForm, errors: dict | None = None):

@@ -90,6 +90,8 @@ class RatingForm:
     level: str | None
     reasons: list[str]
     comment: str
+    device_id: str | None = None  # the rater's browser (a random first-party cookie), for fraud signals only
+    client_address: str | None = None
 
 
 def rate(service_case: ServiceCase, form: RatingForm, *, channel: EvaluationChannel) -> Evaluation:
@@ -100,7 +102,8 @@ def rate(service_case: ServiceCase, form: RatingForm, *, channel: EvaluationChan
         raise (AlreadyRatedError if refusal == ALREADY_RATED else NotFinishedError)(refusal)
     reasons = [r for r in dict.fromkeys(form.reasons) if r in REASONS] if level in BAD_LEVELS else []
     data = {"service_case_no": service_case.case_no, "level": level, "channel": channel, "comment": comment,
-            "reasons": reasons, "evaluated_at": now(), "real_name": True}
+            "reasons": reasons, "evaluated_at": now(), "real_name": True,
+            "device_id": form.device_id, "client_address": form.client_address}
     principal = public_principal()
     try:
         with db.session.begin_nested():

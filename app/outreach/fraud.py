@@ -14,7 +14,7 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError
-from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationSource
+from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationChannel, EvaluationSource
 from app.outreach import policy
 from app.outreach.models import EvaluationOrigin, FraudSignal
 from app.service_case.models import ServiceCase
@@ -22,6 +22,10 @@ from app.user.models import User
 from app.user.principal import Principal
 
 ACTOR = "system:fraud"
+# Devices every applicant at a window or terminal uses: many top ratings from one of them are the normal case,
+# so the one-origin rule looks only at the evaluators' own phones and browsers.
+SHARED_DEVICE_CHANNELS = (EvaluationChannel.window_device, EvaluationChannel.self_service_terminal,
+                          EvaluationChannel.paper_form)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def _events(rule: Rule, since: datetime, until: datetime) -> list[tuple[str, dat
         return [(f"staff:{k}", t, i, p) for t, i, p, k in db.session.execute(query)]
     query = base.add_columns(ServiceCase.staff_id, EvaluationOrigin.device_id, EvaluationOrigin.client_address).join(
         EvaluationOrigin, EvaluationOrigin.evaluation_id == Evaluation.id).where(
-        *active, Evaluation.level == 5, ServiceCase.staff_id.is_not(None))
+        *active, Evaluation.level == 5, ServiceCase.staff_id.is_not(None),
+        Evaluation.channel.not_in(SHARED_DEVICE_CHANNELS))
     result = []
     for t, i, p, staff, device, address in db.session.execute(query):
         result += [(f"staff:{staff}|{kind}:{v}", t, i, p) for kind, v in (("device", device), ("address", address))
