@@ -12,7 +12,9 @@ import pytest
 
 from app.evaluator import links
 from tests.browser.test_department_flow import open_case
+from tests.browser.test_evaluator_pages import rating_path  # noqa: F401 (a fixture)
 from tests.fixtures.browser import sign_in
+from tests.fixtures.world import PASSWORD
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 # Inside the diagram: bpmn-js's own SVG drawing, a third-party widget with the timeline beside it as its text
@@ -102,3 +104,46 @@ def test_policy_staffs_pages_pass(page, live):
     version = page.get_by_role("link", name="第 1 版").first.get_attribute("href")
     problems = check(page, "/models") + check(page, version) + check(page, "/models/calendar")
     assert not problems, "\n".join(problems)
+
+
+def _focused(page) -> str:
+    return page.evaluate("""() => { const e = document.activeElement;
+        return (e.labels && e.labels[0] ? e.labels[0].innerText : e.innerText || e.value || '').trim(); }""")
+
+
+def test_signing_in_works_with_the_keyboard_alone(page, live):
+    page.goto("/login")
+    page.keyboard.press("Tab")  # the skip link or the first field: keep tabbing to the username
+    for _ in range(5):
+        if _focused(page) == "用户名":
+            break
+        page.keyboard.press("Tab")
+    assert _focused(page) == "用户名"
+    page.keyboard.type("handler_a")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "密码"
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("我的待办")
+
+
+def test_a_citizen_rates_with_the_keyboard_alone(page, rating_path):  # noqa: F811
+    page.goto(rating_path)
+    page.locator("input[name=level]").first.focus()
+    assert _focused(page) == "非常满意"
+    page.keyboard.press("ArrowDown")  # radio buttons move by arrow keys, best first
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert _focused(page) == "不满意"
+    assert page.locator("#reasons").is_visible()  # the reasons open for a bad level chosen by keyboard too
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # the first reason
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if _focused(page) == "提交评价":
+            break
+    assert _focused(page) == "提交评价"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="感谢您的评价").is_visible()
