@@ -1,11 +1,17 @@
-"""Creating and looking up org units."""
+"""Creating, renaming and looking up org units."""
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
+from app import audit
 from app.db import db
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.org.models import OrgLevel, OrgUnit
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+NAME_LENGTH = 128
 
 
 def get_by_code(code: str) -> OrgUnit:
@@ -20,7 +26,11 @@ def find_by_code(code: str) -> OrgUnit | None:
 
 
 def create(*, code: str, name: str, level: OrgLevel | str, parent: OrgUnit | None = None,
-           supervises: OrgUnit | None = None) -> OrgUnit:
+           supervises: OrgUnit | None = None, actor: str = "system") -> OrgUnit:
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = unit_problems(code=code, name=name, level=level)
+    if errors:
+        raise ValidationError("机构信息无效", fields=errors)
     if find_by_code(code) is not None:
         raise ValidationError("机构编码已存在", fields={"code": ["机构编码已存在"]}, status=409)
     unit = OrgUnit(code=code, name=name, level=OrgLevel(level), parent=parent, supervises=supervises)
@@ -28,7 +38,35 @@ def create(*, code: str, name: str, level: OrgLevel | str, parent: OrgUnit | Non
     db.session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
+    audit.record(actor=actor, action="org_unit.created", subject_type="org_unit", subject_id=unit.id,
+                 payload={"code": code, "name": name, "level": str(unit.level),
+                          "parent": parent.code if parent else None,
+                          "supervises": supervises.code if supervises else None})
     return unit
+
+
+def rename(unit: OrgUnit, *, name: str, actor: str = "system") -> None:
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise ValidationError("机构名称无效", fields={"name": [f"机构名称必填，最多 {NAME_LENGTH} 字"]})
+    if name == unit.name:
+        return
+    before, unit.name = unit.name, name
+    db.session.flush()
+    audit.record(actor=actor, action="org_unit.renamed", subject_type="org_unit", subject_id=unit.id,
+                 payload={"code": unit.code, "from": before, "to": name})
+
+
+def unit_problems(*, code: str, name: str, level: OrgLevel | str) -> dict[str, list[str]]:
+    """What is wrong with a new unit's fields, by field (empty when all are acceptable)."""
+    errors: dict[str, list[str]] = {}
+    if not CODE_PATTERN.fullmatch(code):
+        errors["code"] = ["机构编码为 1–32 位字母、数字或 - _ .，以字母或数字开头"]
+    if not name or len(name) > NAME_LENGTH:
+        errors["name"] = [f"机构名称必填，最多 {NAME_LENGTH} 字"]
+    if str(level) not in OrgLevel.__members__:
+        errors["level"] = ["请选择机构层级"]
+    return errors
 
 
 def narrowed_roots(org_code: str | None, principal) -> list[OrgUnit]:

@@ -15,12 +15,16 @@ NAV = (  # (endpoint, label, roles); an entry shows only once its page exists
     ("task_pages.inbox", "我的待办", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead)),
     ("supervision_pages.queues", "审核队列", (Role.supervisor, Role.supervisor_lead)),
     ("supervision_pages.overdue_board", "督办看板", (Role.supervisor, Role.supervisor_lead)),
+    ("outreach_pages.return_visits", "抽样回访", (Role.supervisor, Role.supervisor_lead)),
+    ("outreach_pages.fraud_signals", "刷评预警", (Role.supervisor, Role.supervisor_lead, Role.auditor)),
     ("case_pages.search", "工单查询", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
                                     Role.auditor)),
     ("audit_pages.search", "审计查询", (Role.auditor,)),
     ("stats_pages.dashboard", "统计分析", (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead,
                                        Role.auditor)),
     ("model_pages.index", "流程模型", (Role.policy_admin,)),
+    ("admin_pages.accounts", "账号管理", (Role.sysadmin,)),
+    ("unit_pages.tree", "机构管理", (Role.sysadmin,)),
 )
 
 

@@ -24,6 +24,7 @@ HOME_BY_ROLE = (  # first match wins
     ((Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead), "task_pages.inbox"),
     ((Role.auditor,), "audit_pages.search"),
     ((Role.policy_admin,), "model_pages.index"),
+    ((Role.sysadmin,), "admin_pages.accounts"),
 )
 
 

@@ -14,6 +14,9 @@ LABELS = {
              "policy_admin": "流程管理员", "auditor": "审计人员", "sysadmin": "系统管理员", "integration": "对接系统"},
     "channel": {"window_device": "窗口评价器", "qr_code": "二维码", "web": "网上大厅", "app": "移动端",
                 "self_service_terminal": "自助终端", "hotline": "热线", "sms": "短信", "paper_form": "纸质评价表"},
+    "org_level": {"province": "省", "city": "市", "county": "县（区）", "town": "乡镇（街道）", "village": "村（社区）",
+                  "department": "部门", "service_hall": "政务服务中心", "window": "窗口"},
+    "account_kind": {"person": "工作人员", "client": "对接系统"},
 }
 
 

@@ -29,6 +29,7 @@ PAGES = {  # username: pages
     "supervisor": ["/tasks", "/supervision/queues", "/supervision/overdue", "/cases"],
     "auditor": ["/audit", "/cases", "/stats/"],
     "policy_admin": ["/models"],
+    "sysadmin": ["/admin/accounts", "/admin/units", "/admin/accounts?q=jdk"],
 }
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -58,6 +59,13 @@ def _case_page_of(client) -> str:
     return match.group(1)
 
 
+def _account_page_of(client) -> str:
+    """An account page the administrator may open: the first account of their list."""
+    match = re.search(r'href="(/admin/accounts/\d+)"', client.get("/admin/accounts").get_data(as_text=True))
+    assert match, "no account in this administrator's scope"
+    return match.group(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=3000)
@@ -75,6 +83,8 @@ def main() -> None:
         client = _signed_in(app, username)
         if username == "handler":
             pages = [*pages, _case_page_of(client)]
+        if username == "sysadmin":
+            pages = [*pages, _account_page_of(client)]
         for path in pages:
             samples = _time(client, path, args.repeat)
             worst = max(worst, statistics.median(samples))

@@ -28,6 +28,7 @@ def test_a_wrong_password_shows_a_message_and_keeps_the_username(page):
     ("sup_lead_a", "/tasks", "我的待办"),
     ("auditor_c", "/audit", "审计"),
     ("policy_c", "/models", "流程模型"),
+    ("admin_c", "/admin/accounts", "账号管理"),
 ])
 def test_each_role_lands_on_its_own_page(page, username, landing, heading):
     limiter.reset()
