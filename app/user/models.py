@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table
@@ -64,7 +65,13 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's key: the id and a stamp of the password hash, so that a new password (a reset after a
+        suspected leak) ends every session signed in with the old one."""
+        return f"{self.id}.{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

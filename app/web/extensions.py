@@ -1,6 +1,8 @@
 """Flask extensions of the web layer: sign-in sessions, CSRF protection and rate limits."""
 from __future__ import annotations
 
+import hmac
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,8 +19,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="m
 def _load_user(user_id: str):
     from app.user.models import User
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    key, _, stamp = user_id.partition(".")
+    user = db.session.get(User, int(key)) if key.isdigit() else None
+    if user is None or not user.is_active or not hmac.compare_digest(stamp, user.session_stamp):
+        return None  # deactivated, or the password changed since this session signed in
+    return user
 
 
 def init_app(app) -> None:

@@ -294,8 +294,10 @@ def test_unlocking_a_locked_account_lets_it_sign_in_again(app, world, admin, clo
     assert _can_sign_in(app, "lead_a")
 
 
-def test_resetting_a_password_makes_the_new_one_work_and_the_old_one_fail(app, world, admin):
+def test_resetting_a_password_makes_the_new_one_work_and_the_old_one_fail(app, world, admin, sign_in):
     user_id = user_service.get_by_username("handler_a").id
+    leaked = sign_in("handler_a")  # someone signed in with the old password
+    assert leaked.get("/tasks").status_code == 200
     page = admin.get(f"/admin/accounts/{user_id}").get_data(as_text=True)
     assert "密码规则：10–256 位" in page
     response = post_form(admin, f"/admin/accounts/{user_id}/password",
@@ -303,6 +305,8 @@ def test_resetting_a_password_makes_the_new_one_work_and_the_old_one_fail(app, w
     assert response.status_code == 302
     assert _can_sign_in(app, "handler_a", NEW_PASSWORD)
     assert not _can_sign_in(app, "handler_a", PASSWORD)
+    assert leaked.get("/tasks").status_code == 302  # that session ended with the old password
+    assert admin.get("/admin/accounts").status_code == 200  # the administrator's own session goes on
     event = _events("user.password_reset")[-1]
     assert event.actor == "user:admin_c" and NEW_PASSWORD not in str(event.payload)
 
