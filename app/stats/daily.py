@@ -5,7 +5,8 @@ received, defaulted, not adopted …; ``case`` events: a task done, a deadline's
 sequence is gap-free and written in commit order. So the events after the stored watermark are exactly what
 changed since the last refresh; the local days of the service cases they touch are rebuilt from the raw rows.
 Readers call ``ensure_fresh`` first, and a job runs it every minute so readers rarely find work to do. Data
-written without an audit event (a bulk load) needs ``rebuild_all``.
+written without an audit event (a bulk load) needs ``rebuild_all``. The hot-spot counts
+(``app.stats.hotspot_daily``) are rebuilt in the same pass, for the same days.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from app.db import db
 from app.evaluation.models import Evaluation, EvaluationSource
 from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ, to_local
-from app.stats import cases
+from app.stats import cases, hotspot_daily
 from app.stats.indicators import BAD_LEVELS, CASE_FIELDS
 from app.stats.models import CASE_COLUMNS, LEVEL_COLUMNS, StatsDaily, StatsRefreshState
 
@@ -48,6 +49,17 @@ def _count_if(condition):
 
 
 def rebuild_day(day: date) -> None:
+    rebuild_days({day})
+
+
+def rebuild_days(days: set[date]) -> None:
+    """Rebuilds each day, then the hot-spot month rows of their months (once per month, not per day)."""
+    for day in sorted(days):
+        _rebuild_one(day)
+    hotspot_daily.roll_up({hotspot_daily.first_of_month(day) for day in days})
+
+
+def _rebuild_one(day: date) -> None:
     start = datetime.combine(day, time(0), LOCAL_TZ)
     end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ)
     db.session.execute(delete(StatsDaily).where(StatsDaily.day == day))
@@ -63,21 +75,22 @@ def rebuild_day(day: date) -> None:
             StatsDaily.day == day, StatsDaily.org_unit_id == org_unit_id, StatsDaily.channel == channel,
             StatsDaily.window_id.is_not_distinct_from(window_id),
         ).values({column: getattr(figures, field) for column, field in zip(CASE_COLUMNS, CASE_FIELDS, strict=True)}))
+    hotspot_daily.rebuild_day(day, within)
 
 
 def rebuild_all() -> int:
     """Rebuilds every day that has finished service cases; returns the number of days."""
     db.session.execute(delete(StatsDaily))
+    hotspot_daily.delete_all()
     first, last = db.session.execute(select(func.min(ServiceCase.finished_at),
                                             func.max(ServiceCase.finished_at))).one()
-    days = 0
+    days: set[date] = set()
     if first is not None:
         day, last_day = to_local(first).date(), to_local(last).date()
-        while day <= last_day:
-            rebuild_day(day)
-            day, days = day + timedelta(days=1), days + 1
+        days = {day + timedelta(days=n) for n in range((last_day - day).days + 1)}
+    rebuild_days(days)
     _mark(db.session.scalar(select(func.max(AuditEvent.seq))) or 0)
-    return days
+    return len(days)
 
 
 def ensure_fresh() -> int:
@@ -92,8 +105,7 @@ def ensure_fresh() -> int:
     if state.audit_seq >= last:
         return 0
     days = _changed_days(state.audit_seq, last)
-    for day in sorted(days):
-        rebuild_day(day)
+    rebuild_days(days)
     _mark(last)
     return len(days)
 

@@ -61,6 +61,55 @@ class StatsDaily(Base):
     __table_args__ = (Index("ix_stats_daily_day_org_unit_id", "day", "org_unit_id"),)
 
 
+class StatsHotspot(Base):
+    """Adopted evaluations of the service cases finished on one local day (``span`` "day"), or in one whole
+    calendar month starting at ``day`` (``span`` "month", summed from the day rows so a year reads twelve
+    rows per key), counted per hot-spot dimension and key (an item, department, window or staff member),
+    with the handling unit, window and channel the filters need. ``bad`` and ``good`` count evaluation
+    levels (the staff ranking); ``bad_reviews`` counts bad-review cases still adopted (the hot spots).
+    Rebuilt with the daily counts (``app.stats.daily``); the raw tables stay the definition.
+    """
+
+    __tablename__ = "stats_hotspot"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    span: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[int] = mapped_column(Integer)
+    org_unit_id: Mapped[int] = mapped_column(Integer)
+    window_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    bad: Mapped[int] = mapped_column(Integer, default=0)
+    good: Mapped[int] = mapped_column(Integer, default=0)
+    bad_reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_stats_hotspot_dimension_span_day", "dimension", "span", "day"),)
+
+
+class StatsHotspotReason(Base):
+    """Reason codes (``kind`` "reason") and classified aspects ("aspect") of the adopted bad reviews of the
+    service cases finished on one local day, per hot-spot dimension and key. Only the few leading keys are
+    ever read, so there are day rows only."""
+
+    __tablename__ = "stats_hotspot_reason"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[int] = mapped_column(Integer)
+    org_unit_id: Mapped[int] = mapped_column(Integer)
+    window_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(64))
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_stats_hotspot_reason_day", "day"),
+                      Index("ix_stats_hotspot_reason_dimension_key_id_day", "dimension", "key_id", "day"))
+
+
 class StatsRefreshState(Base):
     """How far the daily counts have followed the audit chain (one row)."""
 

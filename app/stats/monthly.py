@@ -42,7 +42,7 @@ def figures(unit: OrgUnit, month: str) -> dict:
         "channels": summary["channels"],
         "not_adopted": summary["not_adopted"],
         "units": service.breakdown(flt, disclosed_units(unit), as_of=moment),
-        "hotspots": hotspots.hotspots(flt, rows),
+        "hotspots": hotspots.hotspots(flt),
         "low_ranked_staff": [{k: r[k] for k in ("username", "name", "evaluated", "bad_reviews", "bad_rate")}
                              for r in hotspots.low_ranked_staff(flt, month)],
         "ledger": [ledger_row(r, names, moment) for r in counted if r.category == "complex"],

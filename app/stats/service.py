@@ -9,7 +9,7 @@ from app.clock import now
 from app.db import db
 from app.evaluation.models import LEVEL_LABELS
 from app.org.models import OrgLevel, OrgUnit
-from app.stats import cases, counts, hotspots
+from app.stats import counts, hotspots
 from app.stats.filters import StatsFilter, month_bounds, month_of, previous_month
 from app.stats.indicators import CaseFigures, Tally, as_map, compute, ratio
 
@@ -66,12 +66,12 @@ def breakdown(flt: StatsFilter, units: list[OrgUnit], *, as_of: datetime | None 
              "indicators": compute(tallies[unit.id], tallies[unit.id].cases)} for unit in units]
 
 
-def hot_spots(flt: StatsFilter, *, top: int = 5) -> dict:
-    rows = cases.load(flt)
+def hot_spots(flt: StatsFilter, *, top: int = 5, raw: bool | None = None) -> dict:
+    """``raw`` forces a reading (see ``app.stats.hotspots``); by default the hot-spot counts serve."""
     month = month_of(flt.end)
-    return {"hotspots": hotspots.hotspots(flt, rows, top=top),
-            "staff_ranking": hotspots.staff_ranking(flt),
-            "low_ranked_staff": hotspots.low_ranked_staff(flt, month)}
+    return {"hotspots": hotspots.hotspots(flt, top=top, raw=raw),
+            "staff_ranking": hotspots.staff_ranking(flt, raw=raw),
+            "low_ranked_staff": hotspots.low_ranked_staff(flt, month, raw=raw)}
 
 
 def headline(indicators: list[dict]) -> dict:
