@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 GOOD_LEVELS = (3, 4, 5)  # 非常满意、满意、基本满意: 好评
-SATISFIED_LEVELS = (4, 5)  # 非常满意、满意: 满意及以上
+# 满意率 counts the top three levels (DOMAIN.md glossary), the same levels as 好评率; a province that publishes
+# 满意率 as 非常满意 + 满意 only sets STATS_SATISFIED_LEVELS = (4, 5).
+SATISFIED_LEVELS = (3, 4, 5)
 BAD_LEVELS = (1, 2)  # 不满意、非常不满意: 差评
 SATISFIED_VISITS = ("satisfied", "basically_satisfied")
 
@@ -35,7 +39,8 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("unevaluated_rate", "未评率", "尚无任何评价的办件数 ÷ 办件量"),
     Definition("good_rate", "好评率", "非常满意、满意、基本满意的评价数 ÷ 评价量（含默认评价）"),
     Definition("active_good_rate", "主动评价好评率", "主动评价中非常满意、满意、基本满意的件数 ÷ 主动评价数"),
-    Definition("satisfaction_rate", "满意率", "非常满意、满意的评价数 ÷ 评价量（满意及以上）"),
+    Definition("satisfaction_rate", "满意率",
+               "满意等级的评价数 ÷ 评价量（默认非常满意、满意、基本满意，同好评率；可配置为满意及以上）"),
     Definition("bad_rate", "差评率", "不满意、非常不满意的评价数 ÷ 评价量（默认评价从不为差评）"),
     Definition("bad_reviews", "差评数", "采纳的差评数（每条差评对应一张差评工单）", "count"),
     Definition("bad_reply_rate", "差评回复率", "已完成“反馈评价人”的差评工单数 ÷ 采纳的差评工单数"),
@@ -123,6 +128,13 @@ def ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+def satisfied_levels() -> tuple[int, ...]:
+    levels = tuple(sorted({int(level) for level in current_app.config.get("STATS_SATISFIED_LEVELS", SATISFIED_LEVELS)}))
+    if not levels or not set(levels) <= set(GOOD_LEVELS):
+        raise ValueError(f"STATS_SATISFIED_LEVELS must be among the good levels {GOOD_LEVELS}, not {levels}")
+    return levels
+
+
 def compute(tally: Tally, cases: CaseFigures) -> list[dict]:
     """Every indicator with its value, numerator and denominator, in the order of ``DEFINITIONS``."""
     evaluated, active = tally.evaluated, tally.active_total
@@ -134,7 +146,7 @@ def compute(tally: Tally, cases: CaseFigures) -> list[dict]:
         "unevaluated_rate": (tally.unevaluated, tally.finished),
         "good_rate": (tally.level_count(GOOD_LEVELS), evaluated),
         "active_good_rate": (tally.level_count(GOOD_LEVELS, active_only=True), active),
-        "satisfaction_rate": (tally.level_count(SATISFIED_LEVELS), evaluated),
+        "satisfaction_rate": (tally.level_count(satisfied_levels()), evaluated),
         "bad_rate": (tally.level_count(BAD_LEVELS), evaluated),
         "bad_reviews": (tally.level_count(BAD_LEVELS), None),
         "bad_reply_rate": (cases.replied, cases.cases),

@@ -32,7 +32,7 @@ def test_county_a_in_november_matches_the_hand_computation(november, world):
         "unevaluated_rate": round(2 / 11, 4),  # 8 and 9
         "good_rate": round(5 / 8, 4),  # 1, 2, 3, 4, 10
         "active_good_rate": round(4 / 7, 4),  # 1, 2, 3, 10
-        "satisfaction_rate": 0.5,  # 1, 2, 4, 10
+        "satisfaction_rate": round(5 / 8, 4),  # 1, 2, 3, 4, 10: the top three levels, as 好评率
         "bad_rate": 0.375,  # 5, 6, 11
         "bad_reviews": 3,
         "bad_reply_rate": round(2 / 3, 4),  # 5 and 11 answered, 6 not
@@ -44,6 +44,15 @@ def test_county_a_in_november_matches_the_hand_computation(november, world):
         "not_adopted": 1,  # 7
         "not_adopted_cases": 1,
     }
+
+
+def test_a_province_counting_only_the_top_two_levels_as_satisfied_sets_it_in_the_config(november, world, app,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "STATS_SATISFIED_LEVELS", (4, 5))
+    assert _values(service.summary(_filter(world, "A")))["satisfaction_rate"] == 0.5  # 1, 2, 4, 10
+    monkeypatch.setitem(app.config, "STATS_SATISFIED_LEVELS", (2, 5))  # a bad review is never "satisfied"
+    with pytest.raises(ValueError, match="STATS_SATISFIED_LEVELS"):
+        service.summary(_filter(world, "A"))
 
 
 def test_numerators_and_denominators_are_given_with_every_rate(november, world):
