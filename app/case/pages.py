@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -11,9 +11,11 @@ from app.audit.models import AuditEvent
 from app.case import queries, sync
 from app.case.models import BadReviewCase
 from app.db import db
-from app.errors import NotFoundError, ValidationError
+from app.errors import ConflictError, NotFoundError, ValidationError
 from app.evaluation.models import LEVEL_LABELS, Evaluation
 from app.org.models import OrgUnit
+from app.outreach import outbox, points
+from app.privacy import mask_phone
 from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ
 from app.task import form_view
@@ -28,6 +30,7 @@ from app.workflow import ProcessModel
 bp = Blueprint("case_pages", __name__)
 
 READERS = (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead, Role.auditor)
+SUPERVISORS = (Role.supervisor, Role.supervisor_lead)
 PER_PAGE = 50
 STATUSES = (("open", "处理中"), ("not_adopted", "不予采纳"), ("closed", "已销号"))
 CATEGORIES = (("simple", "简易"), ("general", "一般"), ("complex", "复杂"))
@@ -97,16 +100,54 @@ def _preload(cases: list[BadReviewCase]) -> list:
 @bp.get("/cases/<int:case_id>")
 @roles_required(*READERS)
 def case(case_id: int):
+    return _case_page(queries.get(case_id, principal=page_principal()))
+
+
+def _case_page(item: BadReviewCase, *, suggestion: dict | None = None, status: int = 200):
     principal = page_principal()
-    item = queries.get(case_id, principal=principal)
     detail = queries.detail(item, principal=principal)
     events = queries.history(item)
     tasks = db.session.scalars(select(CaseTask).where(CaseTask.case_id == item.id).order_by(CaseTask.id)).all()
     model = _model(item)
     finished, current = diagram_marks(tasks, events)
+    service_case = item.evaluation.service_case
     return render_template("case/case.html", case=item, detail=detail, deadlines=deadlines(item),
                            timeline=timeline(events, tasks, model), finished=finished, current=current,
-                           model=model)
+                           model=model, notifications=outbox.for_service_case(service_case.id),
+                           recipient=mask_phone(service_case.applicant_phone),
+                           suggestion=_suggestion(item, **(suggestion or {}))), status
+
+
+def _suggestion(item: BadReviewCase, *, note: str = "", errors: dict | None = None) -> dict | None:
+    """The evaluator's suggestion: adopted already, or adoptable by the supervision office (None: nothing to show)."""
+    evaluation = item.evaluation
+    entry = points.adopted_suggestion(evaluation.id)
+    if not evaluation.comment or (entry is None and not page_principal().has_any(*SUPERVISORS)):
+        return None
+    return {"entry": entry, "eligible": bool(evaluation.service_case.applicant_phone_hash),
+            "points": points.suggestion_points(), "note": note, "errors": errors or {}}
+
+
+@bp.post("/cases/<int:case_id>/suggestion")
+@roles_required(*SUPERVISORS)
+def adopt_suggestion(case_id: int):
+    """采纳建议并记积分 (points.award_suggestion checks the scope and that it was not adopted before)."""
+    principal = page_principal()
+    item = queries.get(case_id, principal=principal)
+    note = request.form.get("note", "").strip()
+    if not note or len(note) > 500:
+        return _case_page(item, suggestion={"note": note, "errors": {"note": [
+            "请填写采纳说明" if not note else "不能超过 500 字"]}}, status=422)
+    try:
+        entry = points.award_suggestion(item.evaluation_id, note=note, principal=principal)
+    except (ValidationError, ConflictError) as err:
+        db.session.rollback()
+        return _case_page(item, suggestion={"note": note, "errors": err.fields or {"form": [err.message]}},
+                          status=err.status)
+    amount = entry.points
+    db.session.commit()
+    flash(f"已采纳评价人的建议，记 {amount} 积分", "success")
+    return redirect(url_for(".case", case_id=case_id))
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")

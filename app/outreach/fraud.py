@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.clock import now
@@ -127,20 +128,58 @@ def _label(key: str, rule: Rule) -> str:
     return f"{rule.label}：{staff.display_name if staff else parts['staff']}" + (f"（来源 {origin}）" if origin else "")
 
 
-def listed(principal: Principal, *, status: str | None = "open") -> list[FraudSignal]:
+def _scoped(principal: Principal):
     scope = [FraudSignal.org_path.startswith(root.path) for root in principal.scope_roots]
-    query = select(FraudSignal).where(or_(*scope) if scope else false())
+    return or_(*scope) if scope else false()
+
+
+def listed(principal: Principal, *, status: str | None = "open") -> list[FraudSignal]:
+    query = select(FraudSignal).where(_scoped(principal))
     if status:
         query = query.where(FraudSignal.status == status)
     return list(db.session.scalars(query.order_by(FraudSignal.detected_at.desc(), FraudSignal.id.desc())))
 
 
-def review(signal_id: int, *, status: str, note: str, principal: Principal) -> FraudSignal:
+def signals_page(principal: Principal, *, status: str | None, page: int,
+                 per_page: int) -> tuple[list[FraudSignal], int]:
+    """One page of the signals in scope, newest first."""
+    query = select(FraudSignal).where(_scoped(principal))
+    if status:
+        query = query.where(FraudSignal.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(FraudSignal.detected_at.desc(), FraudSignal.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def status_counts(principal: Principal) -> dict[str, int]:
+    rows = db.session.execute(select(FraudSignal.status, func.count()).where(_scoped(principal))
+                              .group_by(FraudSignal.status))
+    return {"open": 0, "confirmed": 0, "dismissed": 0} | dict(rows.all())
+
+
+def evaluations_of(signals: list[FraudSignal]) -> dict[int, Evaluation]:
+    """The evaluations behind the signals, by id, with their service cases and items loaded."""
+    ids = {i for signal in signals for i in signal.evaluation_ids or []}
+    if not ids:
+        return {}
+    case = selectinload(Evaluation.service_case)
+    rows = db.session.scalars(select(Evaluation).where(Evaluation.id.in_(ids)).options(
+        case.selectinload(ServiceCase.item), selectinload(Evaluation.bad_review_case)))
+    return {e.id: e for e in rows}
+
+
+def get_signal(signal_id: int, *, principal: Principal) -> FraudSignal:
     signal = db.session.get(FraudSignal, signal_id)
     if signal is None:
         raise NotFoundError("预警不存在")
     if not any(signal.org_path.startswith(root.path) for root in principal.scope_roots):
         raise PermissionDeniedError("该预警不在您的管辖范围内")
+    return signal
+
+
+def review(signal_id: int, *, status: str, note: str, principal: Principal) -> FraudSignal:
+    signal = get_signal(signal_id, principal=principal)
     if signal.status != "open":
         raise ConflictError("该预警已处理")
     signal.status, signal.note, signal.reviewed_by, signal.reviewed_at = status, note, principal.label, now()

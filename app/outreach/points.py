@@ -76,8 +76,17 @@ def award_suggestion(evaluation_id: int, *, note: str, principal: Principal) -> 
                                                       PointsEntry.kind == SUGGESTION,
                                                       PointsEntry.reference == reference)):
         raise ConflictError("该建议已记过积分")
-    return _add(evaluator_key, SUGGESTION, reference, int(policy.setting("POINTS_FOR_ADOPTED_SUGGESTION", 20)),
-                evaluation.id, note, principal.label)
+    return _add(evaluator_key, SUGGESTION, reference, suggestion_points(), evaluation.id, note, principal.label)
+
+
+def suggestion_points() -> int:
+    return int(policy.setting("POINTS_FOR_ADOPTED_SUGGESTION", 20))
+
+
+def adopted_suggestion(evaluation_id: int) -> PointsEntry | None:
+    """The points entry of the evaluation's adopted suggestion, if it was adopted."""
+    return db.session.scalar(select(PointsEntry).where(PointsEntry.kind == SUGGESTION,
+                                                       PointsEntry.reference == f"evaluation-{evaluation_id}"))
 
 
 def _add(evaluator_key: str, kind: str, reference: str, amount: int, evaluation_id: int | None, note: str,

@@ -61,3 +61,12 @@ def return_visit(key: str, default: Any) -> Any:
 def setting(name: str, default: Any) -> Any:
     """Operational settings that are not province policy (senders, retries, fraud thresholds, points)."""
     return current_app.config.get(f"OUTREACH_{name}", default)
+
+
+def profile_title() -> str | None:
+    """The active policy profile's title (e.g. 江苏省（江宁、太仓试点）), shown where its numbers apply."""
+    try:
+        from app.policy import profiles
+    except ImportError:
+        return None
+    return profiles.active().title

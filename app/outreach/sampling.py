@@ -12,6 +12,7 @@ import random
 import secrets
 
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.calendar import get_calendar
@@ -21,6 +22,7 @@ from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationSource
 from app.org.models import OrgUnit
+from app.org.service import subtree_filter
 from app.outreach import policy
 from app.outreach.models import ReturnVisitDraw, ReturnVisitSample
 from app.service_case.models import ServiceCase
@@ -33,10 +35,18 @@ RANDOM = "random"
 VISIT_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
-def params_now() -> dict:
+def rules_now() -> dict:
+    """The sampling rules in force: the active policy profile, then settings."""
     return {"rectification_share": float(policy.return_visit("rectification_sample_share", 0.2)),
             "evaluations_min": int(policy.return_visit("monthly_sample_min", 50)),
             "per_level": int(policy.setting("SAMPLE_PER_LEVEL", 8)),
+            "due_working_days": int(policy.setting("SAMPLE_DUE_WORKING_DAYS", 10))}
+
+
+def params_now() -> dict:
+    rules = rules_now()
+    return {"rectification_share": rules["rectification_share"], "evaluations_min": rules["evaluations_min"],
+            "per_level": rules["per_level"],
             "max_evaluation_id": db.session.scalar(select(func.max(Evaluation.id))) or 0}
 
 
@@ -71,6 +81,8 @@ def plan(root: OrgUnit, month: str, seed: int, params: dict) -> list[tuple[int, 
 def draw(office: OrgUnit, month: str, *, actor: str, seed: int | None = None) -> ReturnVisitDraw:
     """Draws the month's sample for the office's supervised subtree and opens a return visit for each."""
     root = office.supervises or office
+    if month >= month_of(to_local(now()).date()):
+        raise ValidationError(f"{month} 尚未结束，只能抽取已经结束的月份", field="month")
     if db.session.scalar(select(ReturnVisitDraw.id).where(ReturnVisitDraw.office_id == office.id,
                                                           ReturnVisitDraw.root_id == root.id,
                                                           ReturnVisitDraw.month == month)):
@@ -85,7 +97,7 @@ def draw(office: OrgUnit, month: str, *, actor: str, seed: int | None = None) ->
                              counts=counts, created_at=now(), created_by=actor)
     db.session.add(record)
     db.session.flush()
-    due = get_calendar().deadline(now(), int(policy.setting("SAMPLE_DUE_WORKING_DAYS", 10))).due_at
+    due = get_calendar().deadline(now(), rules_now()["due_working_days"]).due_at
     for evaluation_id, stratum, case_id in chosen:
         db.session.add(ReturnVisitSample(draw_id=record.id, evaluation_id=evaluation_id, stratum=stratum,
                                          case_id=case_id, office_id=office.id, office_path=office.path, state="open",
@@ -96,6 +108,11 @@ def draw(office: OrgUnit, month: str, *, actor: str, seed: int | None = None) ->
                                                 "params": params, "counts": counts,
                                                 "evaluation_ids": [c[0] for c in chosen]})
     return record
+
+
+def default_month() -> str:
+    """The month a draw is normally for: the last month that has ended (local time)."""
+    return previous_month(month_of(to_local(now()).date()))
 
 
 def verify(record: ReturnVisitDraw) -> bool:
@@ -110,19 +127,80 @@ def samples(record: ReturnVisitDraw) -> list[ReturnVisitSample]:
                                    .order_by(ReturnVisitSample.id)))
 
 
-def open_visits(principal: Principal, *, state: str = "open") -> list[ReturnVisitSample]:
+def draws_page(principal: Principal, *, page: int, per_page: int) -> tuple[list[ReturnVisitDraw], int]:
+    """The draws of the supervision offices in the principal's scope, latest month first."""
+    query = select(ReturnVisitDraw).join(OrgUnit, OrgUnit.id == ReturnVisitDraw.office_id).where(
+        subtree_filter(OrgUnit.path, list(principal.scope_roots)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(ReturnVisitDraw.month.desc(), ReturnVisitDraw.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def get_draw(draw_id: int, *, principal: Principal) -> ReturnVisitDraw:
+    record = db.session.get(ReturnVisitDraw, draw_id)
+    if record is None:
+        raise NotFoundError("抽样记录不存在")
+    if not principal.can_see(db.session.get(OrgUnit, record.office_id)):
+        raise PermissionDeniedError("该抽样记录不在您的管辖范围内")
+    return record
+
+
+def progress(draw_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per draw: how many of its visits are open and how many completed."""
+    found = {i: {"open": 0, "completed": 0} for i in draw_ids}
+    rows = db.session.execute(select(ReturnVisitSample.draw_id, ReturnVisitSample.state, func.count()).where(
+        ReturnVisitSample.draw_id.in_(draw_ids)).group_by(ReturnVisitSample.draw_id, ReturnVisitSample.state))
+    for draw_id, state, number in rows:
+        found[draw_id][state] = number
+    return found
+
+
+_VISIT_LOAD = selectinload(ReturnVisitSample.evaluation).selectinload(Evaluation.service_case)
+_VISIT_OPTIONS = (_VISIT_LOAD.selectinload(ServiceCase.item), _VISIT_LOAD.selectinload(ServiceCase.org_unit),
+                  _VISIT_LOAD.selectinload(ServiceCase.window))
+
+
+def samples_page(record: ReturnVisitDraw, *, page: int, per_page: int) -> tuple[list[ReturnVisitSample], int]:
+    query = select(ReturnVisitSample).where(ReturnVisitSample.draw_id == record.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.options(*_VISIT_OPTIONS).order_by(ReturnVisitSample.id)
+                              .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def _visits(principal: Principal, state: str):
     conditions = [ReturnVisitSample.office_path.startswith(root.path) for root in principal.scope_roots]
-    return list(db.session.scalars(select(ReturnVisitSample).where(
-        ReturnVisitSample.state == state, or_(*conditions) if conditions else false())
-        .order_by(ReturnVisitSample.due_at, ReturnVisitSample.id)))
+    return select(ReturnVisitSample).where(ReturnVisitSample.state == state,
+                                           or_(*conditions) if conditions else false())
 
 
-def complete(sample_id: int, data: dict, *, principal: Principal) -> ReturnVisitSample:
+def open_visits(principal: Principal, *, state: str = "open") -> list[ReturnVisitSample]:
+    return list(db.session.scalars(_visits(principal, state).order_by(ReturnVisitSample.due_at, ReturnVisitSample.id)))
+
+
+def visits_page(principal: Principal, *, page: int, per_page: int,
+                state: str = "open") -> tuple[list[ReturnVisitSample], int]:
+    """One page of the office's return visits, the earliest due first."""
+    query = _visits(principal, state)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.options(*_VISIT_OPTIONS)
+                              .order_by(ReturnVisitSample.due_at, ReturnVisitSample.id)
+                              .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def get_visit(sample_id: int, *, principal: Principal) -> ReturnVisitSample:
     sample = db.session.get(ReturnVisitSample, sample_id)
     if sample is None:
         raise NotFoundError("回访任务不存在")
     if not principal.can_see(db.session.get(OrgUnit, sample.office_id)):
         raise PermissionDeniedError("该回访任务不在您的管辖范围内")
+    return sample
+
+
+def complete(sample_id: int, data: dict, *, principal: Principal) -> ReturnVisitSample:
+    sample = get_visit(sample_id, principal=principal)
     if sample.state != "open":
         raise ConflictError("该回访任务已完成")
     if data.get("reached") and data.get("satisfaction") not in VISIT_ANSWERS:
@@ -140,7 +218,7 @@ def draw_previous_month(*, actor: str = "system:outreach") -> int:
     today = to_local(now()).date()
     if today.day < int(policy.setting("SAMPLE_DAY", 5)):
         return 0
-    month = previous_month(month_of(today))
+    month = default_month()
     drawn = 0
     for office in db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))):
         root = office.supervises
