@@ -88,6 +88,8 @@ def test_a_handlers_pages_pass(page, live, a_case):
 def test_the_supervision_offices_pages_pass(page, live, a_case):
     sign_in(page, "supervisor_a")
     problems = check(page, "/supervision/queues") + check(page, "/supervision/overdue") + check(page, "/stats/")
+    problems += check(page, "/outreach/return-visits") + check(page, "/outreach/return-visits/open")
+    problems += check(page, "/outreach/fraud-signals")
     assert not problems, "\n".join(problems)
 
 
