@@ -211,6 +211,22 @@ def recompute_deadlines() -> None:
     click.echo(f"已重新计算，{moved} 处期限发生变化 / deadlines moved: {moved}")
 
 
+@main.group("stats")
+def stats_group() -> None:
+    """Statistics."""
+
+
+@stats_group.command("rebuild")
+def stats_rebuild() -> None:
+    """Rebuild the pre-aggregated counts from the raw tables (after an upgrade that adds aggregates, or a bulk
+    load written without audit events); readers otherwise find the work to do on their first request."""
+    from app.stats import daily
+
+    days = daily.rebuild_all()
+    db.session.commit()
+    click.echo(f"已重建 {days} 天的统计汇总 / rebuilt the aggregates of {days} days")
+
+
 @main.command("seed-demo")
 @click.option("--cases", default=3000, show_default=True, type=click.IntRange(0, 200_000),
               help="Service cases to generate over the last 60 days.")

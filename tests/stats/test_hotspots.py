@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.cli import stats_rebuild
 from app.db import db
 from app.evaluation import service as evaluation_service
 from app.stats import daily, hotspots, service
@@ -135,3 +136,15 @@ def test_a_full_rebuild_gives_the_same_counts_as_the_refreshes(november, world):
     refreshed = service.hot_spots(flt)
     daily.rebuild_all()
     assert service.hot_spots(flt) == refreshed == service.hot_spots(flt, raw=True)
+
+
+def test_the_rebuild_command_fills_emptied_aggregates_again(app, november, world):
+    flt = _filter(world, "C")
+    expected = service.hot_spots(flt, raw=True)
+    db.session.query(StatsHotspot).delete()  # as after an upgrade that adds the table
+    db.session.commit()
+    result = app.test_cli_runner().invoke(stats_rebuild)
+    assert result.exit_code == 0, result.output
+    assert "已重建" in result.output
+    assert db.session.scalar(select(func.count(StatsHotspot.id))) > 0
+    assert service.hot_spots(flt) == expected
