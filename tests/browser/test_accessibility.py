@@ -46,14 +46,8 @@ def a_case(live):
 
 
 @pytest.fixture
-def page(browser, live):
-    """A desktop page whose Content-Security-Policy lets the injected axe script run (the app's forbids it)."""
-    context = browser.new_context(base_url=live[0], locale="zh-CN", viewport={"width": 1366, "height": 900},
-                                  bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def page(axe_page):
+    return axe_page
 
 
 def test_the_check_finds_an_input_without_a_label(page, live):

@@ -5,7 +5,7 @@ import pytest
 
 from app.web.extensions import limiter
 from tests.browser.test_accessibility import violations
-from tests.fixtures.browser import screenshot, sign_in
+from tests.fixtures.browser import desktop_page, screenshot, sign_in
 
 NEW_PASSWORD = "Zhao-Liu-2026-start"
 
@@ -21,12 +21,8 @@ def _fresh_rate_limits():
 @pytest.fixture
 def other_page(browser, live):
     """A second browser with its own cookies: the person whose account the administrator manages."""
-    context = browser.new_context(base_url=live[0], locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with desktop_page(browser, live[0]) as page:
+        yield page
 
 
 def _flash(page) -> str:
@@ -114,17 +110,6 @@ def test_a_sysadmin_adds_a_unit_to_the_org_tree(page):
     assert "机构编码：机构编码已存在" in page.locator("#unit-code-help").inner_text()
     assert page.get_by_label("机构名称").input_value() == "甲县教育体育局"
     screenshot(page, "admin-units-duplicate-code")
-
-
-@pytest.fixture
-def axe_page(browser, live):
-    """A page whose Content-Security-Policy lets the injected axe-core script run (the app's forbids it)."""
-    context = browser.new_context(base_url=live[0], locale="zh-CN", viewport={"width": 1366, "height": 900},
-                                  bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_the_admin_pages_pass_the_accessibility_checks_also_with_errors_shown(axe_page, live):
