@@ -82,11 +82,11 @@ def is_postgres(app) -> bool:
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Every test runs in one outer transaction that is rolled back; commits only release savepoints."""
+    limiter.reset()  # rate limits are per test, not per run (browser tests sign in from one address)
     if "no_transaction" in request.keywords:
         yield
         return
     app.extensions["clock"].set(TEST_NOW)
-    limiter.reset()  # rate limits are per test, not per run
     connection = app.extensions["db_engine"].connect()
     outer = connection.begin()
     db.session.remove()

@@ -21,7 +21,8 @@ from app.settings import LOCAL_TZ
 from app.task import form_view
 from app.task.models import CaseTask, TaskState
 from app.task.pages import org_names
-from app.user.models import Role, User
+from app.user import service as user_service
+from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.web.filters import label, local_time
 from app.web.paging import page_number, pager
@@ -188,7 +189,7 @@ def diagram_marks(tasks: list[CaseTask], events: list[AuditEvent]) -> tuple[list
 
 def timeline(events: list[AuditEvent], tasks: list[CaseTask], model: ProcessModel | None) -> list[dict]:
     by_id = {t.id: t for t in tasks}
-    actors = _actor_names({e.actor for e in events})
+    actors = user_service.actor_names({e.actor for e in events}, SYSTEM_ACTORS)
     names = org_names(tasks)
     forms = model.forms if model else {}
     entries = []
@@ -206,15 +207,6 @@ def timeline(events: list[AuditEvent], tasks: list[CaseTask], model: ProcessMode
                         "action": event.action, "title": title,
                         "detail": describe(event.action, payload, task), "rows": rows})
     return entries
-
-
-def _actor_names(actors: set[str]) -> dict[str, str]:
-    usernames = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
-    found = {}
-    if usernames:
-        found = {f"user:{u.username}": u.display_name
-                 for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
-    return {**{a: SYSTEM_ACTORS[a] for a in actors if a in SYSTEM_ACTORS}, **found}
 
 
 def describe(action: str, payload: dict, task: CaseTask | None) -> str:

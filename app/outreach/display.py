@@ -10,7 +10,7 @@ from app.outreach import fraud, sampling
 from app.outreach.forms import ANSWERS, DECISIONS
 from app.outreach.models import FraudSignal, ReturnVisitDraw, ReturnVisitSample
 from app.privacy import mask_name, mask_phone
-from app.user.models import User
+from app.user import service as user_service
 
 STRATA = (("rectification", "差评整改回访"), ("level_5", "非常满意"), ("level_4", "满意"), ("level_3", "基本满意"),
           ("level_2", "不满意"), ("level_1", "非常不满意"), ("random", "随机抽取"))
@@ -22,13 +22,7 @@ LABELS = {"stratum": dict(STRATA), "signal_status": dict(SIGNAL_STATUSES), "visi
 
 
 def actor_names(labels: set[str]) -> dict[str, str]:
-    """Display names of audit actors ("user:zhang" → 张三); unknown ones stay as they are."""
-    usernames = {label.removeprefix("user:") for label in labels if label and label.startswith("user:")}
-    found = {}
-    if usernames:
-        found = {f"user:{u.username}": u.display_name
-                 for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
-    return {label: found.get(label) or SYSTEM_ACTORS.get(label, label) for label in labels}
+    return user_service.actor_names(labels, SYSTEM_ACTORS)
 
 
 def draw_rows(records: list[ReturnVisitDraw]) -> list[dict]:

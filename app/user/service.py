@@ -37,6 +37,17 @@ def get_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
+def actor_names(labels: set[str], known: dict[str, str] | None = None) -> dict[str, str]:
+    """Display names of audit actors ("user:zhang" → 张三); ``known`` names system actors; others stay as they are."""
+    usernames = {label.removeprefix("user:") for label in labels if label and label.startswith("user:")}
+    found = {}
+    if usernames:
+        found = {f"user:{u.username}": u.display_name
+                 for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
+    known = known or {}
+    return {label: found.get(label) or known.get(label, label) for label in labels}
+
+
 def create(*, username: str, display_name: str, org_unit: OrgUnit, roles: list[str],
            password: str | None = None, kind: AccountKind = AccountKind.person,
            actor: str = "system") -> User:

@@ -3,19 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.extensions import limiter
 from tests.browser.test_accessibility import violations
 from tests.fixtures.browser import desktop_page, screenshot, sign_in
 
 NEW_PASSWORD = "Zhao-Liu-2026-start"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Every sign-in comes from 127.0.0.1; the login limit would otherwise count the whole browser suite."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture

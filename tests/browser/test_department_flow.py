@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.db import db
@@ -13,17 +12,8 @@ from app.org.service import find_by_code
 from app.service_case.models import ServiceCase, ServiceItem
 from app.user.principal import Principal
 from app.user.service import get_by_username
-from app.web.extensions import limiter
 from tests.conftest import TEST_NOW
 from tests.fixtures.browser import ARTIFACTS, screenshot, sign_in
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Every sign-in comes from 127.0.0.1; the login limit would otherwise count the whole browser suite."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def open_case(live) -> tuple[int, str]:

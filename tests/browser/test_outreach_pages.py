@@ -5,7 +5,6 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.clock import now
@@ -16,17 +15,8 @@ from app.outreach import fraud
 from app.outreach.models import FraudSignal
 from app.service_case.models import ServiceCase, ServiceItem
 from app.user.service import get_by_username
-from app.web.extensions import limiter
 from tests.fixtures.browser import screenshot, sign_in
 from tests.stats.conftest import local
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Every sign-in comes from 127.0.0.1; the login limit would otherwise count the whole browser suite."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _rate(*, level: int, at: datetime, org: str = "A-HR", item: str = "ITEM-HR-1", staff: str = "handler_a",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.extensions import limiter
 from tests.fixtures.browser import screenshot, sign_in
 
 
@@ -31,7 +30,6 @@ def test_a_wrong_password_shows_a_message_and_keeps_the_username(page):
     ("admin_c", "/admin/accounts", "账号管理"),
 ])
 def test_each_role_lands_on_its_own_page(page, username, landing, heading):
-    limiter.reset()
     sign_in(page, username)
     page.wait_for_url(f"**{landing}")
     assert heading in page.get_by_role("heading", level=1).first.inner_text()

@@ -15,7 +15,6 @@ from app.outreach import fraud
 from app.outreach.models import EvaluationOrigin, FraudSignal
 from app.user import service as user_service
 from app.user.models import AccountKind
-from app.web.extensions import limiter
 from tests.web.conftest import csrf_token
 
 
@@ -85,12 +84,10 @@ def test_top_ratings_on_the_windows_own_device_are_the_normal_case_and_not_flagg
 
 @pytest.fixture
 def public_account(world):
-    limiter.reset()
     user = user_service.create(username="public_rating", display_name="公众评价渠道", org_unit=world.units["P"],
                                roles=["integration"], kind=AccountKind.client)
     db.session.commit()
-    yield user
-    limiter.reset()
+    return user
 
 
 def _rate(client, service_case, level: str = "5", **environ):

@@ -4,10 +4,8 @@ Served from an app and database of its own (the shared browser server's data sta
 """
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -17,25 +15,17 @@ from app.clock import FrozenClock
 from app.db import db
 from app.stats import snapshot
 from tests.conftest import throwaway_database
-from tests.fixtures.world import PASSWORD, build_world
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, screenshot, sign_in
+from tests.fixtures.world import build_world
 from tests.stats.conftest import build_november, local
 
 pytestmark = [pytest.mark.no_transaction, pytest.mark.browser]
-
-# As tests/browser/conftest.py: Debian's chromium, skipped when absent unless HCP_REQUIRE_BROWSER=1 (CI).
-CHROMIUM = os.environ.get("HCP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def in_browser(base_url: str, steps) -> None:
     """Runs ``steps(page, errors)`` in a chromium of its own, on a thread of its own: Playwright's sync API
     refuses to start beside the one the shared browser tests keep open for the whole session."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("HCP_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"chromium not found at {CHROMIUM}")
-        pytest.skip(f"chromium not found at {CHROMIUM}")
+    require_chromium()
 
     def run() -> None:
         from playwright.sync_api import sync_playwright
@@ -57,19 +47,6 @@ def in_browser(base_url: str, steps) -> None:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(run).result()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")

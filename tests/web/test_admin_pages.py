@@ -13,19 +13,10 @@ from app.db import db
 from app.org import service as org_service
 from app.user import service as user_service
 from app.user.models import ApiToken, User
-from app.web.extensions import limiter
 from tests.fixtures.world import PASSWORD
 from tests.web.conftest import csrf_token, field_help, post_form
 
 NEW_PASSWORD = "a-brand-new-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _user(username: str) -> User:

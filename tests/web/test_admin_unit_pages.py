@@ -3,22 +3,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.db import db
 from app.org import service as org_service
-from app.web.extensions import limiter
 from tests.web.conftest import field_help, post_form
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """The login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _events(action: str) -> list[AuditEvent]:

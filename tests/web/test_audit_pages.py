@@ -12,17 +12,8 @@ from app.audit.models import AuditEvent
 from app.case.models import BadReviewCase
 from app.db import db
 from app.user import service as user_service
-from app.web.extensions import limiter
 from tests.fixtures.lifecycle import local
 from tests.fixtures.world import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _page(client, path: str) -> str:

@@ -3,20 +3,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import event
 
-from app.web.extensions import limiter
 from tests.conftest import TEST_NOW
 from tests.fixtures.lifecycle import local
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _closed(case) -> None:

@@ -25,13 +25,6 @@ FEEDBACK = {"feedback_text": "已向您说明：窗口已增派人员", "feedbac
                        "result": "平均等候时间降至十分钟", "responsible_person": "李科长"}}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
 @pytest.fixture
 def public_account(world):
     user = user_service.create(username="public_rating", display_name="公众评价渠道", org_unit=world.units["P"],

@@ -16,18 +16,9 @@ from app.outreach.models import FraudSignal, PointsEntry, ReturnVisitDraw, Retur
 from app.user import service as user_service
 from app.user.principal import Principal
 from app.user.service import get_by_username
-from app.web.extensions import limiter
 from tests.fixtures.world import PASSWORD
 from tests.stats.conftest import Scenario, local
 from tests.web.conftest import field_help, post_form
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture

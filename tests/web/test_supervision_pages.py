@@ -5,16 +5,7 @@ import re
 
 import pytest
 
-from app.web.extensions import limiter
 from tests.fixtures.lifecycle import local
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _page(client, path: str) -> str:

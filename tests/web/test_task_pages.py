@@ -3,24 +3,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.db import db
 from app.task import form_view
 from app.task.models import CaseTask, TaskState
-from app.web.extensions import limiter
 from tests.conftest import TEST_NOW
 from tests.fixtures.lifecycle import local
 from tests.web.conftest import csrf_token
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test signs in several people; the login limit counts real minutes across tests."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _row(html: str, task_id: int) -> str:
