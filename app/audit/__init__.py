@@ -1,2 +1,2 @@
 """Append-only, hash-chained audit trail of every state change."""
-from app.audit.service import record, verify_chain  # noqa: F401
+from app.audit.service import record, record_many, verify_chain  # noqa: F401

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from app.audit.models import AuditEvent
 from app.clock import now
@@ -63,6 +63,33 @@ def record(*, actor: str, action: str, subject_type: str, subject_id: Any,
     session.add(event)
     session.flush()
     return event
+
+
+def record_many(events: list[dict[str, Any]]) -> None:
+    """Appends many events (dicts with actor, action, subject_type, subject_id, payload, optional at) in the
+    caller's transaction with one INSERT round trip; they are chained in list order."""
+    if not events:
+        return
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = ((last.seq, last.hash) if last else (0, GENESIS))
+    rows = []
+    for item in events:
+        seq += 1
+        event = AuditEvent(
+            seq=seq, occurred_at=(item.get("at") or now()).astimezone(UTC), actor=item["actor"],
+            action=item["action"], subject_type=item["subject_type"], subject_id=str(item["subject_id"]),
+            payload=json.loads(json.dumps(item.get("payload") or {}, ensure_ascii=False, default=str)),
+            prev_hash=prev)
+        prev = event.hash = compute_hash(event)
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
+    session.execute(insert(AuditEvent), rows)
+
+
+_COLUMNS = ("seq", "occurred_at", "actor", "action", "subject_type", "subject_id", "payload", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

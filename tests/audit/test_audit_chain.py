@@ -76,3 +76,14 @@ def test_postgres_refuses_to_change_audit_events(world, is_postgres, statement):
     with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
         db.session.execute(text(statement))
     assert db.session.query(AuditEvent).count() >= 3
+
+
+def test_many_events_appended_at_once_continue_the_chain(world):
+    first = audit.record(actor="test", action="thing.before", subject_type="case", subject_id=0)
+    audit.record_many([{"actor": "intake", "action": "evaluation.received", "subject_type": "evaluation",
+                        "subject_id": i, "payload": {"n": i, "text": "中文"}} for i in range(5)])
+    audit.record_many([])
+    rows = db.session.scalars(
+        text("SELECT subject_id FROM audit_event WHERE seq > :s ORDER BY seq"), {"s": first.seq}).all()
+    assert rows == ["0", "1", "2", "3", "4"]
+    assert audit.verify_chain().ok
