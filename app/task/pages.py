@@ -17,6 +17,7 @@ from app.task.models import CaseTask, TaskState
 from app.user.models import Role, User
 from app.web.access import page_principal, roles_required
 from app.web.paging import page_number, pager
+from app.web.redirects import same_site_or
 from app.workflow import ProcessModel, get_bundle, versions
 
 bp = Blueprint("task_pages", __name__)
@@ -87,8 +88,7 @@ def _claim(task_id: int, *, release: bool):
 
 
 def _back() -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else url_for(".inbox")
+    return same_site_or(request.form.get("next"), url_for(".inbox"))
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

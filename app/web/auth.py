@@ -17,6 +17,7 @@ from app.user import service as user_service
 from app.user.models import Role
 from app.web.access import page_principal
 from app.web.extensions import limiter
+from app.web.redirects import same_site_or
 
 bp = Blueprint("auth", __name__)
 
@@ -52,8 +53,7 @@ def login():
     if form.validate_on_submit():
         error = _attempt(form.username.data.strip(), form.password.data)
         if error is None:
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("auth.home"))
+            return redirect(same_site_or(request.args.get("next"), url_for("auth.home")))
     return render_template("web/login.html", form=form, error=error), (401 if error else 200)
 
 

@@ -1,6 +1,10 @@
 """Sign-in, sign-out, lockout, CSRF and security headers of the web pages."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pytest
+
 from app.db import db
 from app.user.service import get_by_username
 from tests.fixtures.world import PASSWORD
@@ -74,3 +78,26 @@ def test_an_unknown_page_is_a_chinese_404(sign_in):
     response = sign_in("handler_a").get("/no-such-page")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+LEAVING_THE_SITE = ["/%09/evil.example/phish", "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example",
+                    "//evil.example", "/\\evil.example", "\\/evil.example", "/%5Cevil.example", "/%2F/evil.example",
+                    "%2F%2Fevil.example", "https://evil.example", "http:/evil.example", "javascript:alert(1)",
+                    "/%0a/evil.example", " //evil.example", "evil.example", "///evil.example"]
+
+
+@pytest.mark.parametrize("target", LEAVING_THE_SITE)
+def test_sign_in_never_redirects_to_another_site(app, world, target):
+    client = app.test_client()
+    response = client.post("/login?" + urlencode({"next": target}, safe="%"),
+                           data={"username": "handler_a", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/", location
+
+
+def test_sign_in_returns_to_the_page_on_this_site_that_asked_for_it(app, world):
+    client = app.test_client()
+    response = client.post("/login?" + urlencode({"next": "/tasks?q=GD-1&page=2"}),
+                           data={"username": "handler_a", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/tasks?q=GD-1&page=2"

@@ -107,6 +107,14 @@ def test_claiming_and_releasing_from_the_inbox(open_case, sign_in):
     assert _task(task_id).claimed_by_id is None
 
 
+def test_claiming_returns_to_the_inbox_rather_than_to_another_site(open_case, sign_in):
+    task_id = open_case().task("sign_for").id
+    client = sign_in("handler_a")
+    for target in ("/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example"):
+        response = _post(client, f"/tasks/{task_id}/release", {"next": target}, page="/tasks")
+        assert response.headers["Location"] == "/tasks", target
+
+
 def test_claiming_a_task_someone_else_holds_flashes_the_conflict(open_case, sign_in):
     case = open_case()
     task_id = case.task("sign_for").id
