@@ -40,6 +40,11 @@ def main(ctx: click.Context) -> None:
     app = create_app()
     ctx.obj = app
     ctx.with_resource(app.app_context())
+    from app.policy import calendar as stored_calendar
+
+    # Every command computes on the same calendar as the web app: shipped files plus the years stored
+    # through the upload page or `calendar load`.
+    stored_calendar.refresh(app, force=True)
 
 
 @main.command()

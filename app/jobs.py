@@ -38,9 +38,14 @@ def _case_timers() -> None:
     from flask import current_app
 
     from app.case.jobs import fire_due_timers
+    from app.case.recompute import recompute_all
     from app.policy import calendar as stored_calendar
 
-    stored_calendar.refresh(current_app._get_current_object())  # a year uploaded by another process
+    if stored_calendar.refresh(current_app._get_current_object(), force=True):  # uploaded by another process
+        # The uploading process recomputed what it saw; cases another worker opened on its older calendar
+        # in the meantime are caught here.
+        recompute_all(actor="scheduler")
+        db.session.commit()
     fire_due_timers()
 
 

@@ -32,7 +32,8 @@ ACTION_LABELS = {
     "case.process_started": "启动处理流程", "case.overdue": "整改逾期", "case.ended": "工单结束",
     "task.opened": "生成任务", "task.completed": "办结任务", "task.cancelled": "任务取消", "task.claimed": "认领任务",
     "task.released": "释放任务", "timer.fired": "计时器触发", "deadline.moved": "期限调整",
-    "deadline.recomputed": "期限重新计算", "deadlines.set": "设定期限", "notification.recorded": "发出通知",
+    "deadline.recomputed": "期限重新计算",
+    "deadline.confirmed": "暂定期限经官方安排确认", "deadlines.set": "设定期限", "notification.recorded": "发出通知",
     "evaluator.replied": "评价人回复回访",
 }
 FIELD_LABELS = {

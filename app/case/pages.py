@@ -46,7 +46,7 @@ ACTIONS = {
     "task.opened": "新任务", "task.completed": "提交", "task.cancelled": "任务取消", "task.claimed": "认领",
     "task.released": "释放", "timer.fired": "计时器触发", "case.overdue": "逾期", "notification.recorded": "发出提醒",
     "deadline.moved": "期限变化", "deadlines.set": "期限变化", "deadline.recomputed": "期限变化",
-    "evaluation.not_adopted": "不予采纳", "case.ended": "结案",
+    "deadline.confirmed": "期限确认", "evaluation.not_adopted": "不予采纳", "case.ended": "结案",
 }
 NOTIFICATION_KINDS = {"rectify_reminder": "整改到期提醒"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时任务）", "system": "系统"}
@@ -235,6 +235,11 @@ def _deadline_moved(p: dict, name: str) -> str:
     return f"{what}：{_when(p.get('from'))} → {_when(p.get('to'))}{reason}"
 
 
+def _deadline_confirmed(p: dict, name: str) -> str:
+    what = f"「{name}」期限" if name else "期限"
+    return f"{what} {_when(p.get('due_at'))} 经官方节假日安排确认，不再暂定"
+
+
 _DETAILS = {
     "evaluation.received": lambda p, n: f"{LEVEL_LABELS.get(p.get('level'), '—')}，"
                                         f"{label(p.get('channel'), 'channel')}，办件号 {p.get('service_case_no', '—')}",
@@ -251,6 +256,7 @@ _DETAILS = {
     "deadline.moved": _deadline_moved,
     "deadlines.set": _deadlines_set,
     "deadline.recomputed": _deadline_moved,
+    "deadline.confirmed": _deadline_confirmed,
     "evaluation.not_adopted": lambda p, n: p.get("reason") or "",
     "case.ended": lambda p, n: label(p.get("status"), "status"),
 }

@@ -98,11 +98,7 @@ def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> None
         due, provisional = _due_of(human.properties, human.data)
         row = open_rows.get(uuid)
         if row is not None:
-            if row.due_at != due:
-                audit.record(actor=actor, action="deadline.moved", subject_type="case", subject_id=case.id,
-                             payload={"task_id": row.id, "task": row.bpmn_id, "from": _iso(row.due_at),
-                                      "to": _iso(due)})
-                row.due_at, row.due_provisional = due, provisional
+            _update_due(case, row, due, provisional, actor)
             continue
         unit = routing.org_for(case, human.lane, human.properties, human.data)
         row = CaseTask(case_id=case.id, task_uuid=uuid, bpmn_id=human.bpmn_id, name=human.name,
@@ -114,6 +110,17 @@ def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> None
         audit.record(actor=actor, action="task.opened", subject_type="case", subject_id=case.id,
                      payload={"task_id": row.id, "task": row.bpmn_id, "name": row.name, "org_unit": unit.code,
                               "due_at": _iso(due), "provisional": provisional})
+
+
+def _update_due(case: BadReviewCase, row: CaseTask, due: datetime | None, provisional: bool, actor: str) -> None:
+    """A moved deadline is recorded; so is a provisional one that the official calendar confirmed unchanged."""
+    if row.due_at != due:
+        audit.record(actor=actor, action="deadline.moved", subject_type="case", subject_id=case.id,
+                     payload={"task_id": row.id, "task": row.bpmn_id, "from": _iso(row.due_at), "to": _iso(due)})
+    elif row.due_provisional and not provisional:
+        audit.record(actor=actor, action="deadline.confirmed", subject_type="case", subject_id=case.id,
+                     payload={"task_id": row.id, "task": row.bpmn_id, "due_at": _iso(due)})
+    row.due_at, row.due_provisional = due, provisional
 
 
 def _sync_timers(case: BadReviewCase, workflow: CaseWorkflow) -> None:
