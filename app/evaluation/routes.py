@@ -22,13 +22,12 @@ blp = Blueprint("evaluations", __name__, url_prefix="/api/v1/evaluations",
                 description="评价：各渠道评价数据的接入与查询；差评自动生成差评工单")
 blp.before_request(authenticate_request)
 
-WRITERS = (Role.integration, Role.handler)
 READERS = (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead, Role.auditor, Role.integration)
 
 
 @blp.route("")
 class Evaluations(MethodView):
-    @require_roles(*WRITERS)
+    @require_roles(*service.WRITER_ROLES)
     @blp.arguments(EvaluationCreateSchema)
     @blp.response(201, EvaluationReadSchema)
     def post(self, data):

@@ -34,6 +34,8 @@ from app.service_case import service as service_case_service
 from app.user.models import Role
 from app.user.principal import Principal
 
+# Who may send evaluations (API and bulk import alike); handlers only for the staff-entry channels.
+WRITER_ROLES = (Role.integration, Role.handler)
 # Window staff key in paper forms from villages without a device; every other channel is a system.
 STAFF_ENTRY_CHANNELS = frozenset({EvaluationChannel.paper_form})
 

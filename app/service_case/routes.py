@@ -23,7 +23,7 @@ READERS = (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead, 
 
 @blp.route("")
 class ServiceCases(MethodView):
-    @require_roles(Role.integration)
+    @require_roles(*service.WRITER_ROLES)
     @blp.arguments(ServiceCaseCreateSchema)
     @blp.response(201, ServiceCaseReadSchema)
     def post(self, data):
