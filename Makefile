@@ -32,3 +32,4 @@ lint: install
 bench: install
 	$(BIN)/python tests/benchmarks/bench_deadline.py
 	$(BIN)/python tests/benchmarks/bench_pages.py
+	$(BIN)/python tests/benchmarks/bench_write_path.py
