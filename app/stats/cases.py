@@ -2,6 +2,10 @@
 
 Bad reviews are a small share of the evaluations, so their rows are read and folded here rather than
 pre-aggregated; ``CaseTask`` keeps every human task after it closes, with what was submitted.
+
+按期整改 is judged per rectification round (DOMAIN.md, "Counting rules"): each 整改落实 task carries the deadline
+in force for its round (the original or an approved extension for the first, the redo deadline after an
+unsatisfied return visit), and a case is on time only when every round was done by its own deadline.
 """
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.calendar import get_calendar
 from app.case.models import BadReviewCase, CaseStatus
@@ -22,6 +26,14 @@ from app.stats.indicators import SATISFIED_VISITS, CaseFigures
 from app.task.models import CaseTask, TaskState
 
 TASKS = ("classify", "rectify", "feedback", "return_visit")
+
+
+@dataclass(frozen=True)
+class Round:
+    """One rectification round: its deadline in force and when it was done (None while it is open)."""
+
+    due: datetime | None
+    done_at: datetime | None
 
 
 @dataclass
@@ -48,6 +60,7 @@ class CaseRow:
     rectification: dict[str, Any] = field(default_factory=dict)  # measures and result of the last one
     replied_at: datetime | None = None
     visit: dict[str, Any] | None = None  # the last return visit
+    rounds: list[Round] = field(default_factory=list)  # rectification rounds, in order
 
     @property
     def counted(self) -> bool:
@@ -57,6 +70,21 @@ class CaseRow:
     def rectify_deadline(self) -> datetime | None:
         value = (self.deadlines or {}).get("rectify_deadline")
         return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+    def rectified_on_time(self, as_of: datetime) -> bool | None:
+        """True when every round due so far was done by its own deadline, False when one was late or is
+        overdue as of ``as_of``, None while no round is due yet (not yet counted)."""
+        fallback = self.rectify_deadline  # rounds recorded without a deadline of their own
+        if not self.rounds:
+            return False if fallback is not None and fallback <= as_of else None
+        counted, late = False, False
+        for entry in self.rounds:
+            due = entry.due or fallback
+            if entry.done_at is not None:
+                counted, late = True, late or (due is not None and entry.done_at > due)
+            elif due is not None and due <= as_of:
+                counted, late = True, True
+        return not late if counted else None
 
 
 def _conditions(flt: StatsFilter) -> list:
@@ -86,7 +114,26 @@ def load(flt: StatsFilter) -> list[CaseRow]:
              .order_by(CaseTask.closed_at, CaseTask.id))
     for case_id, bpmn_id, closed_at, submitted in db.session.execute(tasks):
         _apply_task(rows[case_id], bpmn_id, closed_at, submitted or {})
+    for case_id, entries in rounds(_conditions(flt)).items():
+        rows[case_id].rounds = entries
     return list(rows.values())
+
+
+def rounds(conditions: list) -> dict[int, list[Round]]:
+    """The rectification rounds of the selected cases: every 整改落实 done with 整改完成, and the open one.
+    A task that asked for an extension is not a round: the round goes on under the decided deadline."""
+    done = CaseTask.submitted["action"].as_string() == "done"
+    query = (select(CaseTask.case_id, CaseTask.due_at, CaseTask.closed_at, CaseTask.state)
+             .join(BadReviewCase, BadReviewCase.id == CaseTask.case_id)
+             .join(Evaluation, Evaluation.id == BadReviewCase.evaluation_id)
+             .join(ServiceCase, ServiceCase.id == Evaluation.service_case_id)
+             .where(*conditions, CaseTask.bpmn_id == "rectify",
+                    or_(CaseTask.state == TaskState.open, and_(CaseTask.state == TaskState.completed, done)))
+             .order_by(CaseTask.case_id, CaseTask.opened_at, CaseTask.id))
+    result: dict[int, list[Round]] = {}
+    for case_id, due, closed_at, state in db.session.execute(query):
+        result.setdefault(case_id, []).append(Round(due, closed_at if state == TaskState.completed else None))
+    return result
 
 
 def _apply_task(row: CaseRow, bpmn_id: str, closed_at: datetime, submitted: dict) -> None:
@@ -114,10 +161,10 @@ def figures(rows: list[CaseRow], *, as_of: datetime) -> CaseFigures:
         result.cases += 1
         result.replied += row.replied_at is not None
         result.overdue += bool(row.overdue)
-        deadline = row.rectify_deadline
-        if deadline is not None and (row.rectified_at is not None or deadline <= as_of):
+        on_time = row.rectified_on_time(as_of)
+        if on_time is not None:
             result.rectify_due += 1
-            result.rectified_on_time += row.rectified_at is not None and row.rectified_at <= deadline
+            result.rectified_on_time += on_time
         if row.real_name:
             result.real_name += 1
             reached = bool(row.visit and row.visit.get("reached"))
@@ -161,6 +208,7 @@ def quick_rows(conditions: list, *, keyed: bool = False) -> list[tuple[tuple | N
               .order_by(CaseTask.closed_at, CaseTask.id))
     last_visit = {case_id: {"reached": reached, "satisfaction": answer}
                   for case_id, reached, answer in db.session.execute(visits)}
+    case_rounds = rounds(conditions)
     result = []
     for values in db.session.execute(query):
         case_id, status, overdue, received, closed, deadline, real_name, adopted = values[:8]
@@ -169,6 +217,7 @@ def quick_rows(conditions: list, *, keyed: bool = False) -> list[tuple[tuple | N
                       None, None, received)
         row.rectified_at, row.replied_at = _aware(values[-2]), _aware(values[-1])
         row.visit = last_visit.get(case_id)
+        row.rounds = case_rounds.get(case_id, [])
         key = (values[8], values[9], str(values[10])) if keyed else None
         result.append((key, row))
     return result

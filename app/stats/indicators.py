@@ -45,7 +45,8 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("bad_reviews", "差评数", "采纳的差评数（每条差评对应一张差评工单）", "count"),
     Definition("bad_reply_rate", "差评回复率", "已完成“反馈评价人”的差评工单数 ÷ 采纳的差评工单数"),
     Definition("on_time_rectification_rate", "按期整改率",
-               "在整改期限（含经批准延长后的期限）内完成整改的工单数 ÷ 整改期限已届满或已完成整改的工单数"),
+               "每一轮整改都在该轮期限内完成的工单数 ÷ 至少一轮整改已完成或期限已届满的工单数（首轮以原整改期限或"
+               "经批准延长后的期限为准；回访不满意退回重新整改的，以重新整改期限为准；后一轮不改变前一轮的期限）"),
     Definition("return_visit_rate", "回访率", "已回访并联系到评价人的实名差评工单数 ÷ 采纳的实名差评工单数"),
     Definition("return_visit_satisfaction_rate", "回访整改满意率",
                "最近一次回访中对整改“满意”或“基本满意”的工单数 ÷ 已回访并联系到评价人的工单数"),
@@ -56,6 +57,10 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("not_adopted_cases", "不予采纳工单数", "以不予采纳结束的差评工单数（单列）", "count"),
 )
 BY_CODE = {d.code: d for d in DEFINITIONS}
+
+# Said wherever a rate is shown (DOMAIN.md, "Counting rules for the indicators").
+COUNTING_BASIS = ("按办结时间统计：某一期间统计在该期间办结的办件，以及这些办件的评价和差评工单"
+                  "（无论评价、工单何时产生）。不予采纳的评价（申诉成立、确认无效）不计入差评数和各项比率，其办件仍计入办件量，且不算作未评。")
 
 
 @dataclass

@@ -74,9 +74,7 @@ def _day(moment) -> str | None:
 
 def ledger_row(row: CaseRow, names: dict, as_of) -> dict:
     deadline = row.rectify_deadline
-    on_time = None
-    if deadline is not None and (row.rectified_at is not None or deadline <= as_of):
-        on_time = row.rectified_at is not None and row.rectified_at <= deadline
+    on_time = row.rectified_on_time(as_of)
     return {
         "case_no": row.case_no, "received": _day(row.received_at), "item": names["item"].get(row.item_id),
         "department": names["unit"].get(row.org_unit_id),

@@ -20,13 +20,14 @@ from app.org import service as org_service
 from app.settings import to_local
 from app.stats import filters, report, service, snapshot
 from app.stats.filters import month_bounds, month_of
-from app.stats.indicators import DEFINITIONS, as_map
+from app.stats.indicators import COUNTING_BASIS, DEFINITIONS, as_map
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
 
 bp = Blueprint("stats_pages", __name__)
 
 READERS = (Role.handler, Role.dept_lead, Role.supervisor, Role.supervisor_lead, Role.auditor)
+KIND_LABELS = {"rate": "比率", "count": "件数", "days": "工作日"}
 FILTER_KEYS = ("org_code", "window_code", "item_code", "staff_username", "month", "date_from", "date_to")
 
 
@@ -63,6 +64,18 @@ def _args() -> dict:
     if "month" in args:
         month_bounds(args["month"])
     return args
+
+
+@bp.context_processor
+def _counting_basis() -> dict:
+    """Every statistics page says how its period is counted (stats/_basis.html)."""
+    return {"counting_basis": COUNTING_BASIS}
+
+
+@bp.get("/stats/indicators")
+@roles_required(*READERS)
+def indicator_definitions():
+    return render_template("stats/definitions.html", definitions=DEFINITIONS, kinds=KIND_LABELS)
 
 
 @bp.get("/stats/")

@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.stats.hotspots import DIMENSIONS
-from app.stats.indicators import DEFINITIONS
+from app.stats.indicators import COUNTING_BASIS, DEFINITIONS
 
 PERCENT = "0.00%"
 HEADLINE = ("finished", "evaluated", "participation_rate", "active_rate", "good_rate", "satisfaction_rate",
@@ -32,6 +32,7 @@ def monthly_workbook(figures: dict, *, frozen: dict | None = None) -> bytes:
     _hotspot_sheet(book.create_sheet("差评热点"), figures)
     _list_sheet(book.create_sheet("复杂差评整改台账"), figures.get("ledger", []))
     _list_sheet(book.create_sheet("差评整改清单"), figures.get("rectifications", []))
+    _definitions_sheet(book.create_sheet("指标口径"))
     return _save(book)
 
 
@@ -43,14 +44,16 @@ def yearly_workbook(org: dict, year: int, months: list[tuple[str, dict, bool]]) 
     sheet.append([f"{org['name']}（{org['code']}） {year} 年差评整改情况报告"])
     sheet["A1"].font = Font(bold=True, size=14)
     names = {d.code: d.name for d in DEFINITIONS}
+    sheet.append(["统计口径", COUNTING_BASIS])
     sheet.append(["月份", "已结账", *(names[c] for c in HEADLINE)])
-    _bold_row(sheet, 2)
+    _bold_row(sheet, 3)
     for month, figures, closed in months:
         values = {i["code"]: i["value"] for i in figures["indicators"]}
         sheet.append([month, "是" if closed else "否", *(values[c] for c in HEADLINE)])
         _percent_cells(sheet, sheet.max_row, 3, HEADLINE)
     rows = [r for _, figures, _ in months for r in figures.get("rectifications", [])]
     _list_sheet(book.create_sheet("年度差评整改清单"), rows)
+    _definitions_sheet(book.create_sheet("指标口径"))
     return _save(book)
 
 
@@ -63,6 +66,7 @@ def _indicator_sheet(sheet: Worksheet, figures: dict, frozen: dict | None) -> No
         sheet.append(["快照版本", frozen["version"], "SHA-256", frozen["sha256"]])
     else:
         sheet.append(["快照", "本月尚未结账，数据可能变化"])
+    sheet.append(["统计口径", COUNTING_BASIS])
     sheet.append([])
     sheet.append(["指标", "数值", "分子", "分母", "口径"])
     _bold_row(sheet, sheet.max_row)
@@ -78,6 +82,18 @@ def _indicator_sheet(sheet: Worksheet, figures: dict, frozen: dict | None) -> No
         sheet.append([level["name"], level["count"], level["active"], level["default"]])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["E"].width = 70
+
+
+def _definitions_sheet(sheet: Worksheet) -> None:
+    """Every indicator's formula in words, with the counting basis."""
+    sheet.append(["统计口径", COUNTING_BASIS])
+    sheet.append([])
+    sheet.append(["指标", "计算方法"])
+    _bold_row(sheet, sheet.max_row)
+    for definition in DEFINITIONS:
+        sheet.append([definition.name, definition.formula])
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 90
 
 
 def _units_sheet(sheet: Worksheet, units: list[dict]) -> None:

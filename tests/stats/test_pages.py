@@ -98,3 +98,31 @@ def test_the_disclosure_board_publishes_closed_months_without_personal_data(app,
         assert private not in html
     _no_inline_script(html)
     assert public.get("/public/disclosure/B/2026-11").status_code == 404
+
+
+def _basis(html: str) -> str:
+    match = re.search(r'<p class="basis muted" data-counting-basis>(.*?)</p>', html, re.S)
+    assert match, "the page does not say how its period is counted"
+    return match.group(1)
+
+
+def test_every_page_with_a_rate_says_how_the_period_is_counted(app, signed_in, world, november, clock):
+    from app.db import db
+    from tests.stats.conftest import local
+
+    supervisor = signed_in("supervisor_a")
+    dashboard = supervisor.get("/stats/?org_code=A&month=2026-11").get_data(as_text=True)
+    assert "按办结时间统计" in _basis(dashboard) and 'href="/stats/indicators"' in _basis(dashboard)
+    report = supervisor.get("/stats/reports/A/2026-11").get_data(as_text=True)
+    assert "不予采纳的评价" in _basis(report) and "仍计入办件量" in _basis(report)
+    definitions = supervisor.get("/stats/indicators")
+    assert definitions.status_code == 200
+    html = definitions.get_data(as_text=True)
+    assert "按办结时间统计" in _basis(html)
+    assert re.search(r'data-indicator="on_time_rectification_rate"><td>按期整改率</td><td>比率</td>'
+                     r"<td>每一轮整改都在该轮期限内完成", html)
+    clock.set(local(2026, 12, 2, 9, 0))
+    snapshot.close(world.units["A"], "2026-11", actor="test")
+    db.session.commit()
+    public = app.test_client().get("/public/disclosure/A/2026-11").get_data(as_text=True)
+    assert "按办结时间统计" in _basis(public)

@@ -90,7 +90,7 @@ def _workbook(response):
 
 def test_the_monthly_workbook_holds_indicators_ledger_and_list(client, world, november):
     book = _workbook(client.get("/api/v1/stats/reports/A/2026-11.xlsx", headers=world.headers("auditor_c")))
-    assert book.sheetnames == ["指标", "分单位", "差评热点", "复杂差评整改台账", "差评整改清单"]
+    assert book.sheetnames == ["指标", "分单位", "差评热点", "复杂差评整改台账", "差评整改清单", "指标口径"]
     indicators = {row[0]: row[1] for row in book["指标"].iter_rows(values_only=True) if row and row[0]}
     assert indicators["办件量"] == 11
     assert indicators["参评率"] == round(8 / 11, 4)
@@ -104,6 +104,9 @@ def test_the_monthly_workbook_holds_indicators_ledger_and_list(client, world, no
     assert (case5[9], case5[10], case5[11], case5[12]) == ("2026-11-09", "2026-11-06", "是", "增开窗口")
     units = {row[0]: row[2] for row in book["分单位"].iter_rows(min_row=2, values_only=True)}
     assert (units["A-HR"], units["A-MKT"], units["A-HALL"]) == (9, 2, 9)
+    assert "按办结时间统计" in indicators["统计口径"] and "不予采纳" in indicators["统计口径"]
+    formulas = dict(book["指标口径"].iter_rows(min_row=4, values_only=True))
+    assert "每一轮整改都在该轮期限内完成" in formulas["按期整改率"] and formulas["参评率"] == "评价量 ÷ 办件量"
 
 
 def test_a_closed_months_workbook_shows_the_snapshot(client, world, november):
@@ -115,7 +118,8 @@ def test_a_closed_months_workbook_shows_the_snapshot(client, world, november):
 
 def test_the_yearly_workbook_lists_every_month_to_date(client, world, november):
     book = _workbook(client.get("/api/v1/stats/reports/A/year/2026.xlsx", headers=world.headers("auditor_c")))
-    months = [row[0] for row in book["月度指标"].iter_rows(min_row=3, values_only=True)]
+    assert book["月度指标"]["A2"].value == "统计口径" and "按办结时间统计" in book["月度指标"]["B2"].value
+    months = [row[0] for row in book["月度指标"].iter_rows(min_row=4, values_only=True)]
     assert months == [f"2026-{m:02d}" for m in range(1, 12)]
     rows = list(book["年度差评整改清单"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 4  # October's case 13 and November's 5, 6, 11
