@@ -1,9 +1,13 @@
 # Two entry points for a fresh machine (see README.md):
-#   make serve  — install, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite under instance/)
+#   make serve  — install, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite under instance/);
+#                 `make serve HOST=0.0.0.0 PORT=8080` listens elsewhere
 #   make test   — install the test dependencies and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Plain assignments: `make serve PORT=8080` overrides them, a HOST or PORT left in the environment does not.
+HOST = 127.0.0.1
+PORT = 5000
 
 .PHONY: serve test install lint bench
 
@@ -20,7 +24,7 @@ install: $(VENV)/.installed
 serve: install
 	$(BIN)/haochaping db upgrade
 	$(BIN)/haochaping seed-demo
-	$(BIN)/haochaping serve --host 127.0.0.1 --port 5000
+	$(BIN)/haochaping serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check app tests migrations

@@ -47,24 +47,6 @@ def main(ctx: click.Context) -> None:
     stored_calendar.refresh(app, force=True)
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.option("--no-scheduler", is_flag=True, help="Do not start the background jobs in this process.")
-@click.pass_obj
-def serve(app, host: str, port: int, threads: int, no_scheduler: bool) -> None:
-    """Serve the web app and API (waitress) with its scheduler."""
-    import waitress
-
-    from app import jobs
-
-    if app.config.get("SCHEDULER_ENABLED") and not no_scheduler:
-        jobs.start_scheduler(app)
-    click.echo(f"好差评服务运行于 http://{host}:{port}  (数据库: {db.engine.url.render_as_string(hide_password=True)})")
-    waitress.serve(app, host=host, port=port, threads=threads)
-
-
 @main.group("db")
 def db_group() -> None:
     """Database schema (Alembic migrations)."""
@@ -248,12 +230,15 @@ def seed_demo(cases: int, seed: int) -> None:
 def _add_domain_groups() -> None:
     from app.calendar.cli import calendar_cli
     from app.policy.cli import calendar_load, policy_cli
+    from app.server.cli import scheduler, serve
     from app.workflow.cli import models_cli
 
     calendar_cli.add_command(calendar_load, "load")
     main.add_command(calendar_cli)
     main.add_command(models_cli)
     main.add_command(policy_cli)
+    main.add_command(serve)
+    main.add_command(scheduler)
 
 
 _add_domain_groups()

@@ -1,4 +1,5 @@
-"""Every periodic job in one table, run by APScheduler inside `haochaping serve`.
+"""Every periodic job in one table, run by APScheduler in one process per machine (`haochaping serve` or
+`haochaping scheduler`, see app/server/scheduler_lock.py).
 
 Jobs take no ORM objects: each run pushes an app context, uses its own session and commits itself.
 """

@@ -35,7 +35,24 @@ OPENAPI_JSON_PATH = "openapi.json"
 JSON_SORT_KEYS = False
 
 SCHEDULER_ENABLED = False
+# Empty: scheduler.lock in the instance folder. The one process per machine holding this lock runs the jobs.
+SCHEDULER_LOCK_FILE = ""
+SCHEDULER_LOCK_RETRY_SECONDS = 15  # how soon another process takes over when the scheduler's process ends
 CLOCK_OFFSET_SECONDS = 0
+
+# HTTP server (haochaping serve). WORKERS > 1 runs gunicorn's arbiter with that many processes (Linux/Unix), each
+# serving with waitress; WORKERS = 1 is one waitress process (any platform). Every process has THREADS request threads.
+HOST = "127.0.0.1"
+PORT = 5000
+WORKERS = 1
+THREADS = 8
+# Open connections per process, idle ones included, before it stops accepting (kept below the open-files limit).
+SERVER_CONNECTION_LIMIT = 4000
+SERVER_CHANNEL_TIMEOUT = 60  # seconds a connection may stay silent before it is closed
+SERVER_BACKLOG = 2048  # connections the kernel queues before the processes accept them
+SERVER_MAX_REQUEST_BODY_SIZE = 1073741824  # bytes; a larger declared body is refused (413) before it is read
+SERVER_GRACEFUL_TIMEOUT = 30  # seconds a stopping worker has to answer the requests it has received
+SERVER_WORKER_TIMEOUT = 60  # a worker whose event loop has not reported for this long is replaced
 
 # argon2id parameters: a profile name from argon2.profiles (RFC_9106_LOW_MEMORY: 64 MiB, 3 passes).
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"

@@ -4,3 +4,5 @@ SECRET_KEY = ""
 DATA_KEYS = ""
 SCHEDULER_ENABLED = True
 SESSION_COOKIE_SECURE = True
+# Several processes on the machine's cores (see README "生产部署"); HCP_WORKERS overrides.
+WORKERS = 4
