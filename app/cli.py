@@ -45,6 +45,9 @@ def main(ctx: click.Context) -> None:
     # Every command computes on the same calendar as the web app: shipped files plus the years stored
     # through the upload page or `calendar load`.
     stored_calendar.refresh(app, force=True)
+    # End that read: on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), and `serve` or
+    # `scheduler` would otherwise keep it, and every other writer waiting, for as long as they run.
+    db.session.rollback()
 
 
 @main.group("db")

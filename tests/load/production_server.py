@@ -48,7 +48,11 @@ class ProductionServer:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(CLI + args, cwd=REPO_ROOT, env=self.env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_healthy(timeout=60)
+        try:
+            self._wait_healthy(timeout=60)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _wait_healthy(self, timeout: float) -> None:
