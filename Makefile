@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST = 127.0.0.1
 PORT = 5000
 
-.PHONY: serve test install lint bench
+.PHONY: serve test install lint bench load-idle
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ bench: install
 	$(BIN)/python tests/benchmarks/bench_deadline.py
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_write_path.py
+
+# The production server holds 1,000 idle and 300 trickling connections while answering its health check (SQLite).
+load-idle: install
+	$(BIN)/python tests/load/idle_connections.py

@@ -50,7 +50,9 @@ THREADS = 8
 SERVER_CONNECTION_LIMIT = 4000
 SERVER_CHANNEL_TIMEOUT = 60  # seconds a connection may stay silent before it is closed
 SERVER_BACKLOG = 2048  # connections the kernel queues before the processes accept them
-SERVER_MAX_REQUEST_BODY_SIZE = 1073741824  # bytes; a larger declared body is refused (413) before it is read
+# Bytes: a larger body is refused (413, plain text) before it is read. Keep it above the app's own per-route limits,
+# whose 413 answers carry the JSON error body.
+SERVER_MAX_REQUEST_BODY_SIZE = 16 * 1024 * 1024
 SERVER_GRACEFUL_TIMEOUT = 30  # seconds a stopping worker has to answer the requests it has received
 SERVER_WORKER_TIMEOUT = 60  # a worker whose event loop has not reported for this long is replaced
 
