@@ -22,12 +22,14 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import api, calendar, clock, privacy, web
+    from app import api, calendar, clock, input_rules, privacy, request_limits, web
     from app.db import db
 
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     # The engine logs every task state change at INFO; keep its warnings only.
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    request_limits.init_app(app)  # first: nothing may read a body before its size is checked
+    input_rules.init_app(app)
     clock.init_app(app)
     privacy.init_app(app)
     db.init_app(app)

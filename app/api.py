@@ -7,14 +7,15 @@ from __future__ import annotations
 import logging
 import math
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from app.db import db
 from app.errors import DomainError
+from app.request_limits import TOO_LARGE_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +60,32 @@ class JsonErrorApi(Api):
                 if isinstance(location_messages, dict):
                     fields.update(location_messages)
         status = error.code or 500
-        message = data.get("message") or error.description or error.name
+        message = data.get("message") or _message(error)
         if status == 422 and fields:
             message = "请求字段无效"
         if status == 400 and "JSON" in str(message):
             message = "请求体不是有效的 JSON"
-        return error_response(status, _HTTP_CODES.get(status, "error"), message, fields)
+        return _with_allow(error, error_response(status, _HTTP_CODES.get(status, "error"), message, fields))
+
+
+def _message(error: HTTPException) -> str:
+    if isinstance(error, RequestEntityTooLarge):  # also raised by werkzeug itself, in English
+        return TOO_LARGE_MESSAGE
+    return error.description or error.name
+
+
+def _with_allow(error: HTTPException, response):
+    """A 405 names the methods the path does allow."""
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 api = JsonErrorApi()
 
 
 PAGE_TITLES = {400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作",
-               409: "操作冲突", 422: "填写有误", 429: "操作过于频繁", 500: "系统错误"}
+               409: "操作冲突", 413: "内容过大", 422: "填写有误", 429: "操作过于频繁", 500: "系统错误"}
 
 
 def _wants_json() -> bool:
@@ -106,4 +120,5 @@ def init_app(app) -> None:
             return api.handle_http_exception(error)
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _page(400, "页面已过期或表单来源无效，请刷新页面后重新提交")
-        return _page(error.code or 500, error.description or "")
+        body, status = _page(error.code or 500, _message(error))
+        return _with_allow(error, current_app.make_response((body, status)))

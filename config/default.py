@@ -23,6 +23,19 @@ BATCH_MAX_ITEMS = 1000
 # Tolerated clock skew of evaluation devices before an evaluation counts as "in the future".
 EVALUATION_FUTURE_SKEW_SECONDS = 300
 
+# Request bodies: the largest accepted per route family (413 beyond it, decided from Content-Length before the
+# body is read; chunked bodies are cut off at the limit). Paths not listed: MAX_CONTENT_LENGTH.
+MAX_CONTENT_LENGTH = 1024 * 1024  # pages' forms and single API calls
+MAX_CONTENT_LENGTH_BATCH = 8 * 1024 * 1024  # a batch of BATCH_MAX_ITEMS evaluations with full comments
+MAX_CONTENT_LENGTH_UPLOAD = 4 * 1024 * 1024  # BPMN models with their forms and tests, calendar years
+CONTENT_LENGTH_FAMILIES = {
+    "/api/v1/evaluations/batch": "MAX_CONTENT_LENGTH_BATCH",
+    "/api/v1/models": "MAX_CONTENT_LENGTH_UPLOAD",
+    "/models": "MAX_CONTENT_LENGTH_UPLOAD",
+}
+# JSON bodies nested deeper than this are refused (400) before they are parsed.
+JSON_MAX_DEPTH = 32
+
 API_PAGE_SIZE = 50
 API_PAGE_SIZE_MAX = 500
 

@@ -3,18 +3,19 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.evaluation.schemas import EvaluationReadSchema, PageMetaSchema
+from app.input_rules import InputSchema, Page, PerPage
 from app.task.schemas import TaskReadSchema
 
 
-class CaseQuerySchema(Schema):
+class CaseQuerySchema(InputSchema):
     status = fields.List(fields.String(validate=validate.OneOf(["open", "not_adopted", "closed"])))
     category = fields.List(fields.String(validate=validate.OneOf(["simple", "general", "complex"])))
     overdue = fields.Boolean()
     org_code = fields.String()
     received_from = fields.AwareDateTime()
     received_to = fields.AwareDateTime()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    page = Page()
+    per_page = PerPage()
 
 
 class OrgRefSchema(Schema):

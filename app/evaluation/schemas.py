@@ -4,9 +4,10 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.evaluation.models import EvaluationChannel
+from app.input_rules import InputSchema, Page, PerPage
 
 
-class EvaluationCreateSchema(Schema):
+class EvaluationCreateSchema(InputSchema):
     service_case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     level = fields.Integer(required=True, strict=True,
                            validate=validate.Range(min=1, max=5, error="评价等级必须为 1–5"))
@@ -36,7 +37,8 @@ class EvaluationCreateSchema(Schema):
             raise ValidationError(f"评价原因最多 {limit} 项")
 
 
-class EvaluationBatchSchema(Schema):
+class EvaluationBatchSchema(InputSchema):
+    UNCHECKED = ("items",)
     # Items stay raw here: each one is validated on its own so one bad row cannot sink the batch.
     items = fields.List(fields.Raw(), required=True)
 
@@ -68,7 +70,7 @@ class EvaluationReadSchema(Schema):
     source = fields.String()
     adopted = fields.Boolean()
     adoption_reason = fields.String(allow_none=True)
-    evaluator = fields.Dict(metadata={"description": "评价人（按角色脱敏）"})
+    evaluator = fields.Dict(allow_none=True, metadata={"description": "评价人（按角色脱敏）；匿名评价为 null"})
     bad_review_case_id = fields.Integer(allow_none=True)
 
 
@@ -76,15 +78,15 @@ class EvaluationCreatedSchema(EvaluationReadSchema):
     pass
 
 
-class EvaluationQuerySchema(Schema):
+class EvaluationQuerySchema(InputSchema):
     org_code = fields.String(metadata={"description": "机构编码：含其下级"})
     level = fields.List(fields.Integer(validate=validate.Range(min=1, max=5)))
     channel = fields.List(fields.Enum(EvaluationChannel, by_value=True))
     bad = fields.Boolean()
     evaluated_from = fields.AwareDateTime()
     evaluated_to = fields.AwareDateTime()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    page = Page()
+    per_page = PerPage()
 
 
 class PageMetaSchema(Schema):

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.input_rules import Id, InputSchema
 from app.stats.schemas import MONTH
 
 
-class DrawCreateSchema(Schema):
+class DrawCreateSchema(InputSchema):
     office_code = fields.String(metadata={"description": "监督部门编码；默认为调用者所在监督部门"})
     month = fields.String(required=True, validate=MONTH)
     seed = fields.Integer(validate=validate.Range(min=0, max=2**62),
@@ -37,7 +38,7 @@ class DrawSchema(Schema):
     samples = fields.List(fields.Nested(SampleSchema))
 
 
-class VisitResultSchema(Schema):
+class VisitResultSchema(InputSchema):
     reached = fields.Boolean(required=True)
     satisfaction = fields.String(validate=validate.OneOf(("satisfied", "basically_satisfied", "unsatisfied")))
     rating_confirmed = fields.Boolean(metadata={"description": "评价人确认原评价属实"})
@@ -66,17 +67,17 @@ class SignalSchema(Schema):
     note = fields.String(allow_none=True)
 
 
-class SignalReviewSchema(Schema):
+class SignalReviewSchema(InputSchema):
     status = fields.String(required=True, validate=validate.OneOf(("confirmed", "dismissed")))
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class SuggestionSchema(Schema):
-    evaluation_id = fields.Integer(required=True)
+class SuggestionSchema(InputSchema):
+    evaluation_id = Id(required=True)
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class SignalQuerySchema(Schema):
+class SignalQuerySchema(InputSchema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "confirmed", "dismissed")))
 
 

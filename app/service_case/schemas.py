@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.input_rules import InputSchema
 from app.service_case.models import ApplicantKind, ServiceChannel
 
 
-class ServiceCaseCreateSchema(Schema):
+class ServiceCaseCreateSchema(InputSchema):
     case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     item_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     org_code = fields.String(required=True, metadata={"description": "办理单位（责任部门）机构编码"})

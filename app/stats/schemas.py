@@ -3,11 +3,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.evaluation.models import EvaluationChannel
+from app.input_rules import InputSchema
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
 
 
-class StatsQuerySchema(Schema):
+class StatsQuerySchema(InputSchema):
     org_code = fields.String(metadata={"description": "机构编码：含其下级；政务服务大厅、窗口按办理窗口统计"})
     window_code = fields.String(metadata={"description": "窗口或大厅编码（大厅：其全部窗口）"})
     item_code = fields.String(metadata={"description": "事项编码"})
@@ -72,16 +73,16 @@ class HotspotsSchema(Schema):
     low_ranked_staff = fields.List(fields.Dict(), metadata={"description": "连续数月排名靠后的工作人员"})
 
 
-class SnapshotCreateSchema(Schema):
+class SnapshotCreateSchema(InputSchema):
     org_code = fields.String(required=True)
     month = fields.String(required=True, validate=MONTH)
 
 
-class SnapshotCorrectionSchema(Schema):
+class SnapshotCorrectionSchema(InputSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class SnapshotQuerySchema(Schema):
+class SnapshotQuerySchema(InputSchema):
     org_code = fields.String(required=True)
     month = fields.String(validate=MONTH)
 

@@ -3,17 +3,18 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.evaluation.schemas import PageMetaSchema
+from app.input_rules import InputSchema, Page, PerPage
 
 
-class TaskQuerySchema(Schema):
+class TaskQuerySchema(InputSchema):
     task = fields.List(fields.String(validate=validate.Length(max=128)),
                        metadata={"description": "任务标识，如 rectify"})
     category = fields.List(fields.String(validate=validate.OneOf(["simple", "general", "complex"])))
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "工单号或办件号"})
     sort = fields.String(load_default="due_at", validate=validate.OneOf(["due_at", "-due_at"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    page = Page()
+    per_page = PerPage()
 
 
 class TaskReadSchema(Schema):
@@ -49,5 +50,5 @@ class TaskPageSchema(Schema):
     meta = fields.Nested(PageMetaSchema)
 
 
-class TaskCompleteSchema(Schema):
+class TaskCompleteSchema(InputSchema):
     data = fields.Raw(required=True, metadata={"description": "按表单填写的数据"})

@@ -1,4 +1,4 @@
-"""Security headers on every answer; pages are never cached and never framed."""
+"""Security headers on every answer; pages and JSON answers are never cached, pages never framed."""
 from __future__ import annotations
 
 from flask import request
@@ -18,6 +18,8 @@ def init_app(app) -> None:
             response.headers.setdefault("Content-Security-Policy", CSP)
             if not request.path.startswith("/static/"):
                 response.headers.setdefault("Cache-Control", "no-store")
+        elif response.is_json:
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
