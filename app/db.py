@@ -84,6 +84,9 @@ class Database:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Parameters hold personal data and evaluators' comments; SQLAlchemy would put them into every
+    # database error's text, and so into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
     engine = create_engine(url, **kwargs)
