@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 # Plain assignments: `make serve PORT=8080` overrides them, a HOST or PORT left in the environment does not.
 HOST = 127.0.0.1
 PORT = 5000
+CHROMIUM ?= /usr/bin/chromium
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: serve test install lint bench load-idle
+.PHONY: serve test install lint bench load-idle browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +28,18 @@ serve: install
 	$(BIN)/haochaping seed-demo
 	$(BIN)/haochaping serve --host $(HOST) --port $(PORT)
 
-test: install
+# The browser tests drive Debian's chromium: installed here the way .ci/run does when it is missing, and
+# HCP_REQUIRE_BROWSER=1 makes a missing browser a failure rather than a skip.
+browser:
+	@[ -x $(CHROMIUM) ] || { echo "installing Debian's chromium for the browser tests"; \
+	  $(AS_ROOT) apt-get update -qq && \
+	  $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk; } || \
+	  { echo "chromium is missing; install it with: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; }
+
+test: install browser
 	$(BIN)/ruff check app tests migrations
-	$(BIN)/pytest
+	HCP_REQUIRE_BROWSER=1 HCP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest --durations=15
 
 lint: install
 	$(BIN)/ruff check app tests
