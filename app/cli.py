@@ -208,12 +208,19 @@ def stats_group() -> None:
 
 @stats_group.command("rebuild")
 def stats_rebuild() -> None:
-    """Rebuild the pre-aggregated counts from the raw tables (after an upgrade that adds aggregates, or a bulk
-    load written without audit events); readers otherwise find the work to do on their first request."""
-    from app.stats import daily
+    """Rebuild every day of the pre-aggregated counts from the raw tables (after an upgrade or a bulk load
+    written without audit events). The scheduled job does the same on its own; pages show the progress."""
+    from app.stats import refresh
 
-    days = daily.rebuild_all()
-    db.session.commit()
+    with click.progressbar(length=0, label="重建统计汇总", show_pos=True) as bar:
+        def advance(days: int) -> None:
+            bar.length = refresh.freshness().total
+            bar.update(days)
+
+        days = refresh.run_to_completion(db.session.commit, full=True, progress=advance)
+    if days == 0 and refresh.freshness().running:
+        click.echo("另一进程正在重建统计汇总，请稍后再试 / another process is rebuilding", err=True)
+        sys.exit(1)
     click.echo(f"已重建 {days} 天的统计汇总 / rebuilt the aggregates of {days} days")
 
 

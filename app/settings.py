@@ -44,3 +44,12 @@ def _check(config) -> None:
 
 def to_local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_TZ)
+
+
+def local_long(value: datetime | str | None) -> str:
+    """A moment as people read it on a detail page or a report: 2026年12月7日 15:04 (Beijing time).
+    ISO text (as kept in frozen figures) is read first."""
+    if not value:
+        return "—"
+    moment = to_local(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"

@@ -15,7 +15,7 @@ from app.db import db
 from app.evaluation.models import Evaluation
 from app.org.models import OrgUnit
 from app.service_case.models import ServiceCase
-from app.stats import cases, daily
+from app.stats import cases
 from app.stats.daily import VALUE_COLUMNS, raw_value_columns
 from app.stats.filters import WINDOW_LEVELS, StatsFilter, raw_conditions, unit_condition
 from app.stats.indicators import CASE_FIELDS, Tally
@@ -31,7 +31,6 @@ def _raw_rows(flt: StatsFilter, by_unit: bool):
 
 
 def _daily_rows(flt: StatsFilter, by_unit: bool):
-    daily.ensure_fresh()
     keys = [StatsDaily.org_unit_id, StatsDaily.window_id] if by_unit else []
     conditions = [StatsDaily.day >= flt.start, StatsDaily.day <= flt.end,
                   unit_condition(flt.roots, StatsDaily.org_unit_id, StatsDaily.window_id)]

@@ -4,15 +4,14 @@ Every change that moves a count is audited in the same transaction (``service_ca
 received, defaulted, not adopted …; ``case`` events: a task done, a deadline's timer firing), and the audit
 sequence is gap-free and written in commit order. So the events after the stored watermark are exactly what
 changed since the last refresh; the local days of the service cases they touch are rebuilt from the raw rows.
-Readers call ``ensure_fresh`` first, and a job runs it every minute so readers rarely find work to do. Data
-written without an audit event (a bulk load) needs ``rebuild_all``. The hot-spot counts
-(``app.stats.hotspot_daily``) are rebuilt in the same pass, for the same days.
+``app.stats.refresh`` decides which days and records the progress; readers never refresh, they read the counts
+as of the last refresh. The hot-spot counts (``app.stats.hotspot_daily``) are rebuilt in the same pass.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, or_, select, update
 
 from app.audit.models import AuditEvent
 from app.case.models import BadReviewCase
@@ -23,7 +22,7 @@ from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ, to_local
 from app.stats import cases, hotspot_daily
 from app.stats.indicators import BAD_LEVELS, CASE_FIELDS
-from app.stats.models import CASE_COLUMNS, LEVEL_COLUMNS, StatsDaily, StatsRefreshState
+from app.stats.models import CASE_COLUMNS, LEVEL_COLUMNS, StatsDaily
 
 VALUE_COLUMNS = ("finished", *LEVEL_COLUMNS, "not_adopted", "not_adopted_bad")
 WATCHED_SUBJECTS = ("service_case", "evaluation", "case")
@@ -78,48 +77,26 @@ def _rebuild_one(day: date) -> None:
     hotspot_daily.rebuild_day(day, within)
 
 
-def rebuild_all() -> int:
-    """Rebuilds every day that has finished service cases; returns the number of days."""
-    db.session.execute(delete(StatsDaily))
-    hotspot_daily.delete_all()
+def days_with_service_cases() -> tuple[date, date] | None:
+    """The first and last local day on which a service case was finished (None when there are none)."""
     first, last = db.session.execute(select(func.min(ServiceCase.finished_at),
                                             func.max(ServiceCase.finished_at))).one()
-    days: set[date] = set()
-    if first is not None:
-        day, last_day = to_local(first).date(), to_local(last).date()
-        days = {day + timedelta(days=n) for n in range((last_day - day).days + 1)}
-    rebuild_days(days)
-    _mark(db.session.scalar(select(func.max(AuditEvent.seq))) or 0)
-    return len(days)
+    if first is None:
+        return None
+    return to_local(first).date(), to_local(last).date()
 
 
-def ensure_fresh() -> int:
-    """Brings the daily counts up to the last committed audit event; returns the number of days rebuilt."""
-    last = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
-    state = db.session.get(StatsRefreshState, 1)
-    if state is not None and state.audit_seq >= last:
-        return 0
-    state = db.session.get(StatsRefreshState, 1, with_for_update=True, populate_existing=True)
-    if state is None or state.audit_seq == 0:
-        return rebuild_all()
-    if state.audit_seq >= last:
-        return 0
-    days = _changed_days(state.audit_seq, last)
-    rebuild_days(days)
-    _mark(last)
-    return len(days)
+def delete_outside(bounds: tuple[date, date] | None) -> None:
+    """Drops the rows of days without service cases (after a full rebuild)."""
+    if bounds is None:
+        db.session.execute(delete(StatsDaily))
+        hotspot_daily.delete_all()
+        return
+    db.session.execute(delete(StatsDaily).where(or_(StatsDaily.day < bounds[0], StatsDaily.day > bounds[1])))
+    hotspot_daily.delete_outside(*bounds)
 
 
-def _mark(seq: int) -> None:
-    state = db.session.get(StatsRefreshState, 1)
-    if state is None:
-        state = StatsRefreshState(id=1)
-        db.session.add(state)
-    state.audit_seq, state.refreshed_at = seq, now()
-    db.session.flush()
-
-
-def _changed_days(after: int, upto: int) -> set[date]:
+def changed_days(after: int, upto: int) -> set[date]:
     events = db.session.execute(select(AuditEvent.subject_type, AuditEvent.subject_id).where(
         AuditEvent.seq > after, AuditEvent.seq <= upto, AuditEvent.subject_type.in_(WATCHED_SUBJECTS))).all()
     ids: dict[str, set[int]] = {kind: set() for kind in WATCHED_SUBJECTS}

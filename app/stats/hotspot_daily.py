@@ -77,6 +77,15 @@ def delete_all() -> None:
     db.session.execute(delete(StatsHotspotReason))
 
 
+def delete_outside(first: date, last: date) -> None:
+    """Drops day and month rows outside ``first`` … ``last`` (months are kept when they overlap)."""
+    db.session.execute(delete(StatsHotspot).where(or_(
+        and_(StatsHotspot.span == DAY, or_(StatsHotspot.day < first, StatsHotspot.day > last)),
+        and_(StatsHotspot.span == MONTH, or_(StatsHotspot.day < first_of_month(first), StatsHotspot.day > last)))))
+    db.session.execute(delete(StatsHotspotReason).where(or_(StatsHotspotReason.day < first,
+                                                            StatsHotspotReason.day > last)))
+
+
 def rebuild_day(day: date, within: list) -> None:
     """The day rows of ``day``; ``within`` selects the service cases finished on it."""
     db.session.execute(delete(StatsHotspot).where(_every_dimension(), StatsHotspot.span == DAY,

@@ -17,7 +17,7 @@ from app.db import db
 from app.evaluation.models import Evaluation
 from app.org.models import OrgUnit
 from app.service_case.models import ServiceCase, ServiceItem
-from app.stats import cases, daily
+from app.stats import cases
 from app.stats.filters import StatsFilter, month_bounds, previous_month, raw_conditions, unit_condition
 from app.stats.hotspot_daily import DIMENSIONS, Dimension, covering
 from app.stats.indicators import BAD_LEVELS, GOOD_LEVELS, ratio
@@ -76,7 +76,6 @@ class DailyReading:
     """The same figures from the hot-spot counts: a few thousand rows a month, twelve month rows a year."""
 
     def __init__(self, flt: StatsFilter):
-        daily.ensure_fresh()
         self.flt = flt
 
     def _where(self, table, dim: Dimension, period) -> list:

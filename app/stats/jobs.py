@@ -13,7 +13,7 @@ from app.org.models import OrgLevel, OrgUnit
 from app.outreach.window import default_due_at
 from app.service_case.models import ServiceCase
 from app.settings import to_local
-from app.stats import daily, snapshot
+from app.stats import refresh, snapshot
 from app.stats.filters import StatsFilter, month_bounds, month_of, previous_month
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,10 @@ CLOSED_LEVELS = (OrgLevel.province, OrgLevel.city, OrgLevel.county, OrgLevel.tow
 
 
 def refresh_daily_counts() -> int:
-    days = daily.ensure_fresh()
-    db.session.commit()
+    """Brings the daily counts up to date; a long rebuild commits batch by batch so pages show its progress."""
+    days = refresh.run_to_completion(db.session.commit)
+    if days:
+        log.info("statistics: %d days rebuilt", days)
     return days
 
 
@@ -37,6 +39,10 @@ def close_previous_month() -> int:
     if today.day < int(current_app.config.get("STATS_CLOSE_DAY", 10)):
         return 0
     month = previous_month(month_of(today))
+    current = refresh.freshness()
+    if current.running or current.pending_rebuild:
+        log.info("month %s not closed yet: the statistics are being rebuilt", month)
+        return 0
     if _awaiting_default(month):
         log.info("month %s not closed yet: some service cases may still get a default rating", month)
         return 0

@@ -111,13 +111,16 @@ class StatsHotspotReason(Base):
 
 
 class StatsRefreshState(Base):
-    """How far the daily counts have followed the audit chain (one row)."""
+    """How far the daily counts have followed the audit chain, and the progress of the refresh (one row)."""
 
     __tablename__ = "stats_refresh_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rebuild_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a run is busy (its heartbeat)
+    rebuild_done: Mapped[int | None] = mapped_column(Integer)  # days rebuilt by the current or last run
+    rebuild_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class StatsSnapshot(Base):

@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.evaluation.models import EvaluationChannel
 from app.org import service as org_service
 from app.settings import to_local
-from app.stats import filters, report, service, snapshot
+from app.stats import filters, refresh, report, service, snapshot
 from app.stats.filters import month_bounds, month_of
 from app.stats.indicators import COUNTING_BASIS, DEFINITIONS, as_map
 from app.user.models import Role
@@ -68,8 +68,9 @@ def _args() -> dict:
 
 @bp.context_processor
 def _counting_basis() -> dict:
-    """Every statistics page says how its period is counted (stats/_basis.html)."""
-    return {"counting_basis": COUNTING_BASIS}
+    """Every statistics page says how its period is counted (stats/_basis.html) and, where it reads the daily
+    counts, as of when (stats/_freshness.html)."""
+    return {"counting_basis": COUNTING_BASIS, "stats_freshness": refresh.freshness}
 
 
 @bp.get("/stats/indicators")
@@ -91,7 +92,6 @@ def dashboard():
         "levels": summary["levels"], "channels": summary["channels"],
     }
     hot = service.hot_spots(flt)
-    db.session.commit()  # the daily counts may have been brought up to date
     return render_template("stats/dashboard.html", summary=summary, indicators=as_map(summary["indicators"]),
                            units=[{**u, "map": as_map(u["indicators"])} for u in service.breakdown(flt, units)]
                            if units else [], hot=hot, flt=flt, args=args,
@@ -115,7 +115,6 @@ def monthly_report(org_code, month):
     month_bounds(month)
     unit = _unit_in_scope(org_code)
     figures, frozen = snapshot.report_figures(unit, month)
-    db.session.commit()
     month_over = month_bounds(month)[1] < _today()
     return render_template("stats/report.html", figures=figures, frozen=frozen, unit=unit, month=month,
                            definitions={d.code: d for d in DEFINITIONS}, month_over=month_over,
@@ -127,7 +126,6 @@ def monthly_report(org_code, month):
 def monthly_report_xlsx(org_code, month):
     month_bounds(month)
     figures, frozen = snapshot.report_figures(_unit_in_scope(org_code), month)
-    db.session.commit()
     return send_file(BytesIO(report.monthly_workbook(figures, frozen=frozen)), as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      download_name=f"haochaping-{org_code}-{month}.xlsx")

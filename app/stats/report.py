@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.settings import local_long
 from app.stats.hotspots import DIMENSIONS
 from app.stats.indicators import COUNTING_BASIS, DEFINITIONS
 
@@ -61,7 +62,7 @@ def _indicator_sheet(sheet: Worksheet, figures: dict, frozen: dict | None) -> No
     org = figures["org"]
     sheet.append([f"{org['name']}（{org['code']}） {figures['month']} 政务服务“好差评”月度报告"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["数据截至", figures["as_of"]])
+    sheet.append(["数据截至", local_long(figures["as_of"])])
     if frozen:
         sheet.append(["快照版本", frozen["version"], "SHA-256", frozen["sha256"]])
     else:

@@ -45,7 +45,8 @@ def _filter(args: dict) -> filters.StatsFilter:
 
 
 def _committed(result):
-    db.session.commit()  # the daily counts may have been brought up to date while reading
+    """A write (closing or correcting a month) commits once, here."""
+    db.session.commit()
     return result
 
 
@@ -65,7 +66,7 @@ class Summary(MethodView):
     @blp.response(200, SummarySchema)
     def get(self, args):
         """指标汇总：参评率、主动评价率、好评率、差评率、差评回复率、按期整改率、回访率等（口径见本组说明）"""
-        return _committed(service.summary(_filter(args)))
+        return service.summary(_filter(args))
 
 
 @blp.route("/trend")
@@ -76,7 +77,7 @@ class Trend(MethodView):
     def get(self, args):
         """逐月趋势（截至所选期间最后一天所在月份）"""
         months = args.pop("months")
-        return _committed(service.trend(_filter(args), months=months))
+        return service.trend(_filter(args), months=months)
 
 
 @blp.route("/breakdown")
@@ -88,7 +89,7 @@ class Breakdown(MethodView):
         """下级单位分项指标（逐级下钻：省 → 市 → 县 → 部门 / 大厅 → 窗口）"""
         flt = _filter(args)
         units = [child for root in flt.roots for child in service.children(root)] or list(flt.roots)
-        return _committed(service.breakdown(flt, units))
+        return service.breakdown(flt, units)
 
 
 @blp.route("/hotspots")
@@ -99,7 +100,7 @@ class Hotspots(MethodView):
     def get(self, args):
         """差评热点（事项、单位、窗口、工作人员及主要原因）、工作人员排名与连续排名靠后者"""
         top = args.pop("top")
-        return _committed(service.hot_spots(_filter(args), top=top))
+        return service.hot_spots(_filter(args), top=top)
 
 
 def _present(snap) -> dict:
@@ -170,8 +171,8 @@ class MonthlyReport(MethodView):
         filters.month_bounds(month)
         figures, frozen = snapshot.report_figures(_unit(org_code), month)
         content = report.monthly_workbook(figures, frozen=frozen)
-        return _committed(send_file(BytesIO(content), mimetype=XLSX, as_attachment=True,
-                                    download_name=f"haochaping-{org_code}-{month}.xlsx"))
+        return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True,
+                         download_name=f"haochaping-{org_code}-{month}.xlsx")
 
 
 @blp.route("/reports/<org_code>/year/<int:year>.xlsx")
@@ -183,5 +184,5 @@ class YearlyReport(MethodView):
         unit = _unit(org_code)
         content = report.yearly_workbook({"code": unit.code, "name": unit.name}, year,
                                          snapshot.year_figures(unit, year))
-        return _committed(send_file(BytesIO(content), mimetype=XLSX, as_attachment=True,
-                                    download_name=f"haochaping-{org_code}-{year}.xlsx"))
+        return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True,
+                         download_name=f"haochaping-{org_code}-{year}.xlsx")

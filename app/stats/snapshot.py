@@ -17,7 +17,7 @@ from app.db import db
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.org.models import OrgUnit
 from app.settings import to_local
-from app.stats import daily, monthly
+from app.stats import monthly, refresh
 from app.stats.filters import month_bounds
 from app.stats.models import StatsSnapshot
 
@@ -72,7 +72,7 @@ def correct(unit: OrgUnit, month: str, *, reason: str, actor: str) -> StatsSnaps
 
 def _freeze(unit: OrgUnit, month: str, *, version: int, reason: str | None, actor: str, action: str,
             previous: StatsSnapshot | None = None) -> StatsSnapshot:
-    daily.ensure_fresh()
+    refresh.catch_up()
     figures = json.loads(json.dumps(monthly.figures(unit, month), ensure_ascii=False, default=str))
     snapshot = StatsSnapshot(org_unit_id=unit.id, month=month, version=version, figures=figures,
                              sha256=digest(unit.code, month, version, figures), created_at=now(), created_by=actor,
@@ -124,7 +124,6 @@ def report_figures(unit: OrgUnit, month: str) -> tuple[dict, dict | None]:
         return snapshot.figures, {"id": snapshot.id, "version": snapshot.version, "sha256": snapshot.sha256,
                                   "created_at": to_local(snapshot.created_at).isoformat(timespec="seconds"),
                                   "verified": verify(snapshot), "reason": snapshot.reason}
-    daily.ensure_fresh()
     return json.loads(json.dumps(monthly.figures(unit, month), ensure_ascii=False, default=str)), None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.evaluation.models import LEVEL_LABELS
-from app.settings import to_local
+from app.settings import local_long, to_local
 
 LABELS = {
     "status": {"open": "处理中", "not_adopted": "不予采纳", "closed": "已销号"},
@@ -35,5 +35,5 @@ def label(value, kind: str) -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(local_time=local_time, local_date=local_date, label=label,
+    app.jinja_env.filters.update(local_time=local_time, local_date=local_date, local_long=local_long, label=label,
                                  level_label=lambda v: LEVEL_LABELS.get(v, v))

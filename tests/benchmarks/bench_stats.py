@@ -8,7 +8,8 @@ which case an existing database of that name is reused without loading again, af
 to head). The data is generated in SQL: a province with 3 cities and 9 counties, 90 departments with 5 staff
 and 3 items each, a hall with 10 windows per county, service cases spread over 2026, about 91 % of them
 evaluated, 3 % of those bad reviews with their cases. Written without audit events, so the daily and hot-spot
-counts are then rebuilt once (``daily.rebuild_all``), as after any bulk load. Not part of the test suite.
+counts are then rebuilt once (``refresh.run_to_completion(full=True)``), as after any bulk load.
+Not part of the test suite.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from app import create_app, migrate  # noqa: E402
 from app.clock import FrozenClock  # noqa: E402
 from app.db import db  # noqa: E402
 from app.org import service as org_service  # noqa: E402
-from app.stats import counts, daily, hotspots, service  # noqa: E402
+from app.stats import counts, hotspots, refresh, service  # noqa: E402
 from app.stats.filters import StatsFilter  # noqa: E402
 
 NOW = datetime(2027, 1, 5, 2, 0, tzinfo=UTC)
@@ -191,10 +192,11 @@ def main() -> int:
                   f"{db.session.scalar(text('SELECT count(*) FROM bad_review_case')):,} bad-review cases")
             # A kept database loaded before the hot-spot counts existed has no audit events to replay.
             if exists and db.session.scalar(text("SELECT count(*) FROM stats_hotspot")):
-                _timed("bring the daily counts up to date (nothing changed)", daily.ensure_fresh, repeat=1)
+                _timed("bring the daily counts up to date (nothing changed)",
+                       lambda: refresh.run_to_completion(db.session.commit), repeat=1)
             else:
-                _timed("rebuild the daily and hot-spot counts (after a bulk load)", lambda: (
-                    daily.rebuild_all(), db.session.commit()), repeat=1)
+                _timed("rebuild the daily and hot-spot counts (after a bulk load)",
+                       lambda: refresh.run_to_completion(db.session.commit, full=True), repeat=1)
             print(f"{db.session.scalar(text('SELECT count(*) FROM stats_daily')):,} daily rows, "
                   f"{db.session.scalar(text('SELECT count(*) FROM stats_hotspot')):,} hot-spot rows, "
                   f"{db.session.scalar(text('SELECT count(*) FROM stats_hotspot_reason')):,} reason rows")

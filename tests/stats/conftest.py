@@ -29,7 +29,7 @@ from app.case.models import BadReviewCase
 from app.db import db
 from app.evaluation.models import Evaluation
 from app.service_case.models import ServiceCase
-from app.stats import daily
+from app.stats import refresh
 from app.task.models import CaseTask
 from app.user.service import get_by_username
 
@@ -141,7 +141,7 @@ def build_november(world) -> Scenario:
                       ("feedback", local(2026, 11, 13, 11, 0), {"feedback_text": "已反馈"})))
     s.bad_case(13, received=local(2026, 11, 1, 10, 0), deadline=local(2026, 11, 9, 0, 0))
     db.session.commit()
-    daily.rebuild_all()
+    refresh.run_to_completion(db.session.commit, full=True)
     db.session.commit()
     return s
 
@@ -151,3 +151,11 @@ def november(world) -> Scenario:
     return build_november(world)
 
 
+
+
+@pytest.fixture
+def refresh_stats():
+    """What the scheduled job does every minute: bring the daily counts up to the audit chain."""
+    from app.stats.jobs import refresh_daily_counts
+
+    return refresh_daily_counts

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.cli import stats_rebuild
 from app.db import db
 from app.evaluation import service as evaluation_service
-from app.stats import daily, hotspots, service
+from app.stats import hotspots, refresh, service
 from app.stats.filters import StatsFilter
 from app.stats.models import StatsHotspot
 from app.user.principal import Principal
@@ -101,9 +101,10 @@ def _evaluate(service_case, level: int, reasons: list[str]):
     return evaluation
 
 
-def test_a_new_bad_review_reaches_the_hot_spots_through_the_audit_chain(november, world):
+def test_a_new_bad_review_reaches_the_hot_spots_through_the_audit_chain(november, world, refresh_stats):
     flt = _filter(world, "C")
     _evaluate(november.service_cases[8], 1, ["environment"])
+    refresh_stats()
     counted, raw = _both(flt)
     assert counted == raw
     assert _counts(counted, "item")[0] == ("ITEM-HR-1", 3, 7)
@@ -112,10 +113,12 @@ def test_a_new_bad_review_reaches_the_hot_spots_through_the_audit_chain(november
     assert service.hot_spots(whole_year) == service.hot_spots(whole_year, raw=True)
 
 
-def test_a_classification_and_a_not_adopted_decision_reach_the_hot_spots(november, world, open_case):
+def test_a_classification_and_a_not_adopted_decision_reach_the_hot_spots(november, world, open_case,
+                                                                        refresh_stats):
     flt = _filter(world, "A")
     case = open_case()  # 甲县人社局 at window 1, finished today (20 November)
     case.accept_and_classify("general", aspect="quality")
+    refresh_stats()
     counted, raw = _both(flt)
     assert counted == raw
     assert _counts(counted, "item")[0] == ("ITEM-HR-1", 3, 7)
@@ -125,16 +128,18 @@ def test_a_classification_and_a_not_adopted_decision_reach_the_hot_spots(novembe
     appealed.do("sign_for", {"action": "appeal", "appeal_reason": "评价人误操作", "evidence": "监控录像"})
     appealed.do("appeal_review", {"decision": "upheld", "reason": "录像证实服务规范"})
     assert appealed.case.status == "not_adopted"
+    refresh_stats()
     counted, raw = _both(flt)
     assert counted == raw
     assert _counts(counted, "item")[0] == ("ITEM-HR-1", 3, 7)  # the upheld appeal counts nowhere
 
 
-def test_a_full_rebuild_gives_the_same_counts_as_the_refreshes(november, world):
+def test_a_full_rebuild_gives_the_same_counts_as_the_refreshes(november, world, refresh_stats):
     _evaluate(november.service_cases[9], 2, ["attitude"])
     flt = _filter(world, "C", period=(date(2026, 10, 1), date(2026, 11, 30)))
+    refresh_stats()
     refreshed = service.hot_spots(flt)
-    daily.rebuild_all()
+    refresh.run_to_completion(db.session.commit, full=True)
     assert service.hot_spots(flt) == refreshed == service.hot_spots(flt, raw=True)
 
 

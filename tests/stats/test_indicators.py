@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.db import db
 from app.evaluation import service as evaluation_service
 from app.stats import counts, service
 from app.stats.filters import StatsFilter
@@ -112,7 +113,7 @@ def test_daily_counts_equal_the_raw_reading(november, world, roots):
     assert counts.tally(flt, raw=True) == counts.tally(flt, raw=False)
 
 
-def test_a_new_evaluation_reaches_the_daily_counts_through_the_audit_chain(november, world, clock):
+def test_a_new_evaluation_reaches_the_daily_counts_through_the_audit_chain(november, world, clock, refresh_stats):
     flt = _filter(world, "A")
     before = counts.tally(flt)
     service_case = november.service_cases[8]
@@ -120,6 +121,9 @@ def test_a_new_evaluation_reaches_the_daily_counts_through_the_audit_chain(novem
     evaluation_service.create({"service_case_no": service_case.case_no, "level": 5, "channel": "web",
                                "real_name": True, "evaluated_at": evaluated_at},
                               principal=Principal.for_user(get_by_username("client_c")))
+    db.session.commit()
+    assert counts.tally(flt) == before  # a read shows the counts as of the last refresh; it never refreshes
+    refresh_stats()
     after = counts.tally(flt)
     assert after.active[5] == before.active[5] + 1
     assert after == counts.tally(flt, raw=True)
@@ -141,17 +145,19 @@ def test_the_quick_case_figures_equal_the_fold_of_the_loaded_rows(november, worl
     assert cases.quick_figures(flt, as_of=clock.now()) == cases.figures(cases.load(flt), as_of=clock.now())
 
 
-def test_work_on_a_case_reaches_the_daily_case_figures(open_case, world, clock):
+def test_work_on_a_case_reaches_the_daily_case_figures(open_case, world, clock, refresh_stats):
     from tests.fixtures.lifecycle import local as local_time
 
     case = open_case(at=local_time(2026, 11, 16, 9, 0))
     flt = _filter(world, "A")
+    refresh_stats()
     assert _values(service.summary(flt))["bad_reply_rate"] == 0.0
     case.accept_and_classify("general")
     case.do("rectify", {"measures": "加强培训", "result": "已整改", "action": "done"})
     case.do("feedback", {"feedback_text": "已反馈", "feedback_channel": "phone",
                          "report": {"findings": "属实", "measures": "培训", "result": "完成",
                                     "responsible_person": "李"}})
+    refresh_stats()
     values = _values(service.summary(flt))
     assert (values["bad_reviews"], values["bad_reply_rate"], values["on_time_rectification_rate"]) == (1, 1.0, 1.0)
     assert counts.tally(flt, raw=True) == counts.tally(flt, raw=False)

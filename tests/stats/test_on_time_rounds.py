@@ -78,7 +78,8 @@ def test_an_approved_extension_that_is_met_counts_as_on_time(app, open_case, clo
 
 
 def test_the_quick_reading_the_daily_counts_and_the_monthly_ledger_agree_on_rounds(app, open_case, clock, world):
-    from app.stats import daily
+    from app.db import db
+    from app.stats import refresh
 
     late_first = _rectifying(open_case)
     on_time = _rectifying(open_case)
@@ -92,7 +93,7 @@ def test_the_quick_reading_the_daily_counts_and_the_monthly_ledger_agree_on_roun
 
     flt = _november(world)
     assert cases.quick_figures(flt, as_of=clock.now()) == _figures(world, clock)
-    daily.rebuild_all()
+    refresh.run_to_completion(db.session.commit, full=True)
     indicator = as_map(service.summary(flt)["indicators"])["on_time_rectification_rate"]
     assert (indicator["numerator"], indicator["denominator"]) == (1, 2)
     ledger = {row["case_no"]: row["on_time"]
@@ -111,7 +112,7 @@ def test_a_single_on_time_round_is_on_time(open_case, clock, world, satisfaction
 
 
 def test_a_frozen_month_stays_frozen_and_a_late_redo_is_published_by_an_audited_correction(app, open_case, clock,
-                                                                                           world):
+                                                                                           world, refresh_stats):
     from sqlalchemy import select
 
     from app.audit.models import AuditEvent
@@ -123,6 +124,7 @@ def test_a_frozen_month_stays_frozen_and_a_late_redo_is_published_by_an_audited_
     case.do("rectify", DONE)
     case.do("feedback", FEEDBACK)
     clock.set(local(2026, 12, 1, 9, 0))
+    refresh_stats()
     frozen = snapshot.close(world.units["A"], "2026-11", actor="sup_lead_a")
     db.session.commit()
     assert as_map(frozen.figures["indicators"])["on_time_rectification_rate"]["value"] == 1.0

@@ -126,3 +126,31 @@ def test_every_page_with_a_rate_says_how_the_period_is_counted(app, signed_in, w
     db.session.commit()
     public = app.test_client().get("/public/disclosure/A/2026-11").get_data(as_text=True)
     assert "按办结时间统计" in _basis(public)
+
+
+def _freshness(html: str) -> str:
+    match = re.search(r'<p class="freshness muted" data-freshness>(.*?)</p>', html, re.S)
+    assert match, "the page does not say how fresh its figures are"
+    return re.sub(r"<[^>]+>", "", match.group(1))
+
+
+def test_pages_show_the_figures_as_of_the_last_refresh_and_a_rebuild_in_progress(signed_in, november, clock):
+    from app.db import db
+    from app.stats.models import StatsRefreshState
+    from tests.stats.conftest import local
+
+    supervisor = signed_in("supervisor_a")
+    shown = _freshness(supervisor.get("/stats/?org_code=A&month=2026-11").get_data(as_text=True))
+    assert shown.startswith("汇总数据截至 2026年11月20日 10:00") and "重建" not in shown
+
+    state = db.session.get(StatsRefreshState, 1)
+    state.audit_seq = 0  # as after an upgrade that changes a counting rule
+    db.session.commit()
+    assert "等待重建" in _freshness(supervisor.get("/stats/?org_code=A&month=2026-11").get_data(as_text=True))
+
+    state = db.session.get(StatsRefreshState, 1)  # the request ended the session that loaded it
+    state.rebuild_started_at, state.rebuild_done, state.rebuild_total = local(2026, 11, 20, 9, 58), 12, 40
+    db.session.commit()
+    report = supervisor.get("/stats/reports/A/2026-11").get_data(as_text=True)
+    assert "正在重建：已完成 12 / 40 天" in _freshness(report)
+    assert "数据截至 2026年11月20日 10:00" in report

@@ -49,9 +49,9 @@ def test_later_data_does_not_change_a_closed_month_until_a_correction(client, wo
     assert _close(client, world).status_code == 201
     november.service_case(99, "A-HR", "ITEM-HR-1", "handler_a", local(2026, 10, 30, 9, 0), window="A-W1")
     db.session.commit()
-    from app.stats import daily
+    from app.stats import refresh
 
-    daily.rebuild_all()
+    refresh.run_to_completion(db.session.commit, full=True)
     db.session.commit()
     live = client.get("/api/v1/stats/summary?month=2026-10&org_code=A", headers=world.headers("auditor_c")).json
     assert {i["code"]: i["value"] for i in live["indicators"]}["finished"] == 2
