@@ -118,7 +118,10 @@ def test_a_default_rating_counts_as_evaluated_but_not_as_active(fujian, finished
     from app.stats import counts
     from app.stats.filters import StatsFilter
 
+    from app.stats.jobs import refresh_daily_counts
+
     finished_at(local(2026, 11, 1, 9, 0))
     defaults.apply_defaults()
+    refresh_daily_counts()
     tally = counts.tally(StatsFilter(start=date(2026, 11, 1), end=date(2026, 11, 30), roots=(world.units["A"],)))
     assert (tally.finished, tally.evaluated, tally.active_total) == (1, 1, 0)
