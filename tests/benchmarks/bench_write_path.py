@@ -126,6 +126,8 @@ def run_database(kind: str, options: Options) -> list[rows.Row]:
 
 def main(argv: list[str] | None = None) -> int:
     options, databases = parse_options(argv)
+    if databases == ["sqlite"] and not os.environ.get("HCP_BENCH_DATABASE_URL"):
+        print("PostgreSQL left out: set HCP_BENCH_DATABASE_URL=postgresql+psycopg://user@host:port/postgres")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
     measured = []

@@ -84,10 +84,9 @@ def single_posts(bench: Bench, size: int) -> Row:
         seconds = server.post_concurrently(port, token, bodies, options.clients)
     floor_seconds = _one_row_per_transaction(bench, options.requests, options.clients)
     rate, floor_rate = options.requests / seconds, options.requests / floor_seconds
-    print(f"  server for the single posts: {description}")
-    return Row(bench.label, size, f"POST /api/v1/evaluations, {options.clients} HTTP clients", rate,
-               f"{rate:,.1f}/s", f"{floor_rate:,.0f}/s one row per transaction", floor_rate / rate,
-               ">= 200/s", rate >= 200)
+    label = f"POST /api/v1/evaluations, {options.clients} HTTP clients, serve {description}"
+    return Row(bench.label, size, label, rate, f"{rate:,.1f}/s", f"{floor_rate:,.0f}/s one row per transaction",
+               floor_rate / rate, ">= 200/s", rate >= 200)
 
 
 def _one_row_per_transaction(bench: Bench, count: int, clients: int) -> float:

@@ -40,8 +40,8 @@ def serve_command(workers: int) -> tuple[list[str], str]:
                                env=_environment("sqlite://"), check=True).stdout
     args = ["serve", "--host", "127.0.0.1", "--no-scheduler"]
     if "--workers" in help_text:
-        return [*CLI, *args, "--workers", str(workers)], f"haochaping serve --workers {workers}"
-    return [*CLI, *args], "haochaping serve (one process; this version has no --workers option)"
+        return [*CLI, *args, "--workers", str(workers)], f"--workers {workers}"
+    return [*CLI, *args], "one process, no --workers option"
 
 
 @contextmanager
