@@ -39,6 +39,7 @@ def main(ctx: click.Context) -> None:
         return
     app = create_app()
     ctx.obj = app
+    ctx.call_on_close(app.extensions["db_engine"].dispose)  # no connection outlives the command
     ctx.with_resource(app.app_context())
     from app.policy import calendar as stored_calendar
 
@@ -238,6 +239,7 @@ def seed_demo(cases: int, seed: int) -> None:
 
 
 def _add_domain_groups() -> None:
+    from app.backup.cli import backup, restore
     from app.calendar.cli import calendar_cli
     from app.policy.cli import calendar_load, policy_cli
     from app.server.cli import scheduler, serve
@@ -249,6 +251,8 @@ def _add_domain_groups() -> None:
     main.add_command(policy_cli)
     main.add_command(serve)
     main.add_command(scheduler)
+    main.add_command(backup)
+    main.add_command(restore)
 
 
 _add_domain_groups()

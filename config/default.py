@@ -48,6 +48,9 @@ OPENAPI_JSON_PATH = "openapi.json"
 JSON_SORT_KEYS = False
 
 SCHEDULER_ENABLED = False
+# Backup and restore on PostgreSQL: where pg_dump and pg_restore are (empty: PATH, then /usr/lib/postgresql/*/bin).
+PG_BIN_DIR = ""
+
 # Empty: scheduler.lock in the instance folder. The one process per machine holding this lock runs the jobs.
 SCHEDULER_LOCK_FILE = ""
 SCHEDULER_LOCK_RETRY_SECONDS = 15  # how soon another process takes over when the scheduler's process ends
