@@ -1,6 +1,7 @@
 """The rows of the write-path benchmark: each measures a figure and its floor on one Bench, and the tables."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -266,7 +267,9 @@ def print_table(database: str, size: int, rows: list[Row]) -> None:
     cells = [HEADER] + [(r.label, r.shown, r.floor, f"{r.ratio:,.1f}x" if r.ratio is not None else "-", r.goal,
                          {True: "yes", False: "no", None: "-"}[r.met]) for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(HEADER))]
-    print(f"\n{database}, N = {size:,} open cases")
+    load = os.getloadavg()[0]
+    print(f"\n{database}, N = {size:,} open cases (load average {load:.1f} on {os.cpu_count()} cores: "
+          "figure and floor share whatever else runs)")
     for index, row in enumerate(cells):
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
