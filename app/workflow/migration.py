@@ -16,7 +16,7 @@ from app.case import lifecycle, sync
 from app.case.models import BadReviewCase, CaseStatus
 from app.db import db
 from app.errors import ConflictError
-from app.workflow import diffs
+from app.workflow import migration_plan
 from app.workflow.models import ModelStatus, ProcessModel
 from app.workflow.registry import get_bundle
 
@@ -37,7 +37,7 @@ def preview(target: ProcessModel) -> list[dict[str, Any]]:
     new = get_bundle(target)
     rows = []
     for case in _open_cases_elsewhere(target):
-        plan = diffs.plan(lifecycle.restore(case), new)
+        plan = migration_plan.plan(lifecycle.restore(case), new)
         rows.append({"case_id": case.id, "case_no": case.case_no, "stage": case.stage,
                      "from_version": db.session.get(ProcessModel, case.process_model_id).version,
                      "movable": plan.movable, "reasons": plan.reasons, "changed_tasks": plan.changed_tasks})
@@ -53,7 +53,7 @@ def migrate(target: ProcessModel, *, case_ids: list[int] | None, actor: str) -> 
     for candidate in _open_cases_elsewhere(target, case_ids):
         case = lifecycle.lock(candidate.id)
         source = db.session.get(ProcessModel, case.process_model_id)
-        plan = diffs.plan(lifecycle.restore(case), new)
+        plan = migration_plan.plan(lifecycle.restore(case), new)
         if not plan.movable:
             refused.append({"case_id": case.id, "case_no": case.case_no, "reasons": plan.reasons})
             continue

@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.calendar import get_calendar
 from app.clock import now
@@ -123,3 +125,29 @@ class SandboxedEnvironment(TaskDataEnvironment):
 def make_script_engine() -> PythonScriptEngine:
     """Engine with the product's functions, restricted builtins and the expression sandbox."""
     return PythonScriptEngine(environment=SandboxedEnvironment({"__builtins__": SAFE_BUILTINS, **FUNCTIONS}))
+
+
+def check_timer(kind: str, expression: str, data: dict[str, Any]) -> str | None:
+    """None when the expression gives a usable value on ``data``; otherwise what is wrong."""
+    environment = make_script_engine().environment
+    try:
+        value = environment.evaluate(expression, dict(data))
+    except sandbox.SandboxError as err:
+        return f"被沙箱拒绝：{err}"
+    except Exception as err:  # noqa: BLE001 - any failure is the finding
+        return f"无法求值：{type(err).__name__}: {err}"
+    if not isinstance(value, str):
+        return f"的结果不是 ISO 8601 文本（得到 {type(value).__name__}，如需时长请加引号，如 \"P1D\"）"
+    try:
+        if kind == "timeDate":
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                return f"的结果 {value} 没有时区偏移（请使用带偏移的时间，如 deadline(...) 的结果）"
+            TimerEventDefinition.get_datetime(value)
+        elif kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # noqa: BLE001 - the library raises bare Exception for bad durations
+        return f"的结果 {value!r} 不是有效的 ISO 8601 时间、时长或循环"
+    return None

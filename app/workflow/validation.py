@@ -19,14 +19,12 @@ from flask import Flask, current_app
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from app.workflow import samples, sandbox, xmlsafe
 from app.workflow.errors import ModelError
 from app.workflow.modelinfo import NS, ModelInfo
-from app.workflow.registry import ModelBundle, checksum, parse
-from app.workflow.script_env import CALLABLES, DATA_DEFAULTS
+from app.workflow.registry import ModelBundle, checksum, engine_problems, parse
+from app.workflow.script_env import CALLABLES, DATA_DEFAULTS, check_timer
 
 # Lane name → who works its tasks (app.case.routing holds the role lists); ``system`` is for
 # automated steps only.
@@ -152,30 +150,9 @@ def _schema_problem(schema_json: str) -> str | None:
 
 
 def _check_schema_and_engine(root: etree._Element, process_id: str, source: str, report: ValidationReport) -> bool:
-    VALIDATOR.preprocess(root)
-    if not VALIDATOR.validator.validate(root):
-        for error in VALIDATOR.validator.error_log:
-            report.add(_element_at_line(root, error.line), f"不符合 BPMN 2.0 规范：{error.message}", error.line)
-        return False
-    parser = SpiffBpmnParser()
-    try:
-        parser.add_bpmn_xml(root, filename=source)
-        parser.get_spec(process_id)
-        parser.get_subprocess_specs(process_id)
-    except ValidationException as err:
-        report.add(err.id or "", f"流程引擎无法解析：{str(err).splitlines()[0]}", err.line_number or None)
-        return False
-    except Exception as err:  # noqa: BLE001 - the parser raises many kinds on odd input; report, don't crash
-        report.add("", f"流程引擎无法解析：{type(err).__name__}: {err}")
-        return False
-    return True
-
-
-def _element_at_line(root: etree._Element, line: int | None) -> str:
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.sourceline == line and element.get("id"):
-            return element.get("id")
-    return ""
+    problems = engine_problems(root, process_id, source)
+    report.problems.extend(problems)
+    return not problems
 
 
 def _check_lanes(info: ModelInfo, report: ValidationReport) -> None:
@@ -252,7 +229,7 @@ def _check_timers(info: ModelInfo, forms: dict[str, Any], report: ValidationRepo
         return
     data = samples.sample_data(info, forms)
     for timer in timers:
-        problem = samples.check_timer(timer.kind, timer.source, data)
+        problem = check_timer(timer.kind, timer.source, data)
         if problem:
             report.add(timer.element, f"定时器表达式 {timer.source!r} 在示例数据上{problem}", timer.line)
 
