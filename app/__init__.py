@@ -46,12 +46,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.case.routes import blp as cases
     from app.evaluation.routes import blp as evaluations
     from app.outreach.routes import blp as outreach
+    from app.process_model.routes import blp as models
     from app.service_case.routes import blp as service_cases
     from app.stats.routes import blp as stats
     from app.system.routes import bp as system
     from app.task.routes import blp as tasks
     from app.web.extensions import csrf
-    from app.workflow.routes import blp as models
 
     api.register_blueprint(service_cases)
     api.register_blueprint(evaluations)

@@ -242,8 +242,8 @@ def _add_domain_groups() -> None:
     from app.backup.cli import backup, restore
     from app.calendar.cli import calendar_cli
     from app.policy.cli import calendar_load, policy_cli
+    from app.process_model.cli import models_cli
     from app.server.cli import scheduler, serve
-    from app.workflow.cli import models_cli
 
     calendar_cli.add_command(calendar_load, "load")
     main.add_command(calendar_cli)

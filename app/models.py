@@ -10,8 +10,8 @@ from app.notification.models import Notification  # noqa: F401,E402
 from app.org.models import OrgUnit  # noqa: F401
 from app.outreach.models import EvaluationReminder, NotificationDelivery  # noqa: F401,E402
 from app.policy.models import CalendarYear  # noqa: F401,E402
+from app.process_model.models import ProcessModel  # noqa: F401,E402
 from app.service_case.models import ServiceCase, ServiceItem  # noqa: F401
 from app.stats.models import StatsDaily, StatsSnapshot  # noqa: F401,E402
 from app.task.models import CaseTask  # noqa: F401,E402
 from app.user.models import ApiToken, User, UserRole  # noqa: F401
-from app.workflow.models import ProcessModel  # noqa: F401,E402

@@ -18,11 +18,12 @@ from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from app.org.service import find_by_code
 from app.policy import profiles
+from app.process_model import versions as model_versions
+from app.process_model.models import ProcessModel
 from app.task import forms
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
-from app.workflow import CaseWorkflow, ProcessModel, get_bundle
-from app.workflow import versions as model_versions
+from app.workflow import CaseWorkflow, get_bundle
 
 PROCESS_ID = "bad_review"
 

@@ -16,6 +16,7 @@ from app.evaluation.models import LEVEL_LABELS, Evaluation
 from app.org.models import OrgUnit
 from app.outreach import outbox, points
 from app.privacy import mask_phone
+from app.process_model.models import ProcessModel
 from app.service_case.models import ServiceCase
 from app.settings import LOCAL_TZ
 from app.task import form_view
@@ -26,7 +27,6 @@ from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.web.filters import label, local_time
 from app.web.paging import page_number, pager
-from app.workflow import ProcessModel
 
 bp = Blueprint("case_pages", __name__)
 

@@ -9,10 +9,10 @@ from app.db import db
 from app.errors import NotFoundError, PermissionDeniedError
 from app.evaluation import service as evaluation_service
 from app.org import service as org_service
+from app.process_model.models import ProcessModel
 from app.task import service as task_service
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
-from app.workflow import ProcessModel
 
 
 def get(case_id: int, *, principal: Principal) -> BadReviewCase:

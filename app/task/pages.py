@@ -12,13 +12,15 @@ from app.db import db
 from app.errors import ConflictError, PermissionDeniedError, ValidationError
 from app.evaluation import service as evaluation_service
 from app.org.models import OrgLevel, OrgUnit
+from app.process_model import versions
+from app.process_model.models import ProcessModel
 from app.task import form_view, service
 from app.task.models import CaseTask, TaskState
 from app.user.models import Role, User
 from app.web.access import page_principal, roles_required
 from app.web.paging import page_number, pager
 from app.web.redirects import same_site_or
-from app.workflow import ProcessModel, get_bundle, versions
+from app.workflow import get_bundle
 
 bp = Blueprint("task_pages", __name__)
 

@@ -9,10 +9,10 @@ from app.case import lifecycle
 from app.case import queries as case_queries
 from app.db import db
 from app.errors import PermissionDeniedError
+from app.process_model.models import ProcessModel
 from app.task import service
 from app.task.schemas import TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskReadSchema
 from app.user.auth import authenticate_request, current_principal
-from app.workflow import ProcessModel
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办：签收、核实、整改、审核等人工任务")
 blp.before_request(authenticate_request)

@@ -14,7 +14,7 @@ from app.web import access, extensions, filters, security
 
 # Each concept's pages, registered when the module exists: (module, attribute holding the blueprint).
 PAGE_MODULES = ("app.task.pages", "app.case.pages", "app.supervision.pages", "app.audit.pages",
-                "app.evaluator.pages", "app.workflow.pages", "app.stats.pages", "app.outreach.pages",
+                "app.evaluator.pages", "app.process_model.pages", "app.stats.pages", "app.outreach.pages",
                 "app.admin.pages", "app.admin.unit_pages")
 
 

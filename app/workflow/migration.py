@@ -16,8 +16,8 @@ from app.case import lifecycle, sync
 from app.case.models import BadReviewCase, CaseStatus
 from app.db import db
 from app.errors import ConflictError
+from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow import migration_plan
-from app.workflow.models import ModelStatus, ProcessModel
 from app.workflow.registry import get_bundle
 
 PREVIEW_LIMIT = 500

@@ -1,10 +1,10 @@
-"""The registry app fixtures of tests/workflow, and a private calendar per test (uploads change it)."""
+"""The registry app fixtures of tests/process_model, and a private calendar per test (uploads change it)."""
 from __future__ import annotations
 
 import pytest
 
 from app.calendar import WorkingDayCalendar
-from tests.workflow.conftest import api, registry_app, signed_in  # noqa: F401  (shared fixtures)
+from tests.process_model.conftest import api, registry_app, signed_in  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.policy import calendar as uploads
 from app.policy.cli import policy_cli
 from app.policy.models import CalendarYear
 from tests.fixtures.lifecycle import local
-from tests.workflow.conftest import csrf_token
+from tests.process_model.conftest import csrf_token
 
 YEAR_2027 = """year: 2027
 notice:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.db import db
+from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow.engine import CaseWorkflow
-from app.workflow.models import ModelStatus, ProcessModel
 from app.workflow.registry import get_bundle
 from tests.fixtures.browser import screenshot, sign_in
 

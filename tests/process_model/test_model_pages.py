@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.db import db
-from app.workflow.models import ModelStatus, ProcessModel
+from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
-from tests.workflow.conftest import csrf_token
+from tests.process_model.conftest import csrf_token
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "bad_review.bpmn"
 

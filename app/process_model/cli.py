@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 
 from app.db import db
 from app.errors import DomainError
-from app.workflow import migration, versions
+from app.process_model import versions
+from app.workflow import migration
 from app.workflow.errors import ModelError
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.process_model.modelinfo import ModelInfo
 from app.workflow import xmlsafe
-from app.workflow.modelinfo import ModelInfo
 
 CHANGE_LABELS = {"kind": "类型", "name": "名称", "lane": "泳道", "properties": "属性", "parent": "所在子流程",
                  "scripts": "脚本", "timers": "定时器", "conditions": "出口条件", "form": "表单"}

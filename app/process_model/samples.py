@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.clock import now
-from app.workflow.modelinfo import BPMN, HUMAN_TASKS, SPIFF, ModelInfo
+from app.process_model.modelinfo import BPMN, HUMAN_TASKS, SPIFF, ModelInfo
 from app.workflow.script_env import make_script_engine
 
 SAMPLE_ORG = "SAMPLE"

@@ -13,10 +13,8 @@ from flask_smorest import Blueprint
 
 from app.db import db
 from app.errors import NotFoundError, ValidationError
-from app.user.auth import authenticate_request, current_principal, require_roles
-from app.user.models import Role
-from app.workflow import migration, versions
-from app.workflow.schemas import (
+from app.process_model import versions
+from app.process_model.schemas import (
     MigrateRequestSchema,
     MigrateResultSchema,
     MigrationCandidateSchema,
@@ -26,6 +24,9 @@ from app.workflow.schemas import (
     ModelVersionSchema,
     ValidationResultSchema,
 )
+from app.user.auth import authenticate_request, current_principal, require_roles
+from app.user.models import Role
+from app.workflow import migration
 from app.workflow.xmlsafe import MAX_XML_BYTES
 
 blp = Blueprint("models", __name__, url_prefix="/api/v1/models",

@@ -1,6 +1,6 @@
 """Stored model versions: adding, deploying and retiring them, and which version new cases use.
 
-Nothing is stored unless it passed validation (``app.workflow.validation``); deploying validates
+Nothing is stored unless it passed validation (``app.process_model.validation``); deploying validates
 again (the calendar or the product's functions may have changed since). Services flush; the caller
 commits, so a state change and its audit record share one transaction.
 """
@@ -16,10 +16,10 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError
+from app.process_model import diffs, validation
+from app.process_model.models import ModelStatus, ProcessModel
 from app.settings import PROJECT_ROOT
-from app.workflow import diffs, validation
 from app.workflow.errors import ModelError
-from app.workflow.models import ModelStatus, ProcessModel
 from app.workflow.registry import checksum, read_model_files
 
 DEFAULT_MODELS = {"bad_review": PROJECT_ROOT / "bpmn" / "bad_review.bpmn"}

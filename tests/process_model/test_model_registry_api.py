@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.db import db
-from app.workflow.models import ModelStatus, ProcessModel
+from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
 
@@ -164,7 +164,8 @@ def test_running_cases_can_be_previewed_and_moved_explicitly(api, world, open_ca
 
 
 def test_a_case_that_cannot_be_moved_stays_unchanged(api, world, open_case, shipped):
-    from app.workflow import migration, versions
+    from app.process_model import versions
+    from app.workflow import migration
 
     case = open_case(at=local(2026, 11, 16, 9, 0))
     xml, forms, _ = shipped

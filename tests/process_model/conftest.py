@@ -1,6 +1,6 @@
 """The model registry's API and the policy hooks, for the tests of this package and tests/policy.
 
-``registry_app`` is the session app once app/__init__.py registers ``app.workflow.routes.blp`` and
+``registry_app`` is the session app once app/__init__.py registers ``app.process_model.routes.blp`` and
 ``app.policy.init_app``; until then a second app on the same database (same clock and calendar, and the
 test's transaction, since the session is bound to the test's connection) with those registrations.
 """
@@ -29,8 +29,8 @@ def registry_app(app):
         return
     from app.api import api
     from app.policy import init_app as init_policy
+    from app.process_model.routes import blp
     from app.web.extensions import csrf
-    from app.workflow.routes import blp
 
     extra = create_app({"ENV": "testing", "DATABASE_URL": app.config["DATABASE_URL"]})
     if "models" not in extra.blueprints:

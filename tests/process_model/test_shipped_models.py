@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from app.org.service import find_by_code
+from app.process_model.dryrun import run_case
 from app.task import forms
 from app.workflow import load_bundle_from_files
-from app.workflow.dryrun import run_case
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 MODELS = sorted(BPMN_DIR.glob("*.bpmn"))

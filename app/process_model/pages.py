@@ -11,11 +11,12 @@ from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.policy import calendar as calendar_uploads
 from app.policy import profiles
+from app.process_model import diffs, versions
+from app.process_model.models import ModelStatus
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
-from app.workflow import diffs, migration, versions
+from app.workflow import migration
 from app.workflow.errors import ModelError
-from app.workflow.models import ModelStatus
 from app.workflow.xmlsafe import MAX_XML_BYTES
 
 bp = Blueprint("model_pages", __name__, url_prefix="/models")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.workflow.cli import models_cli
+from app.process_model.cli import models_cli
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from app.db import db
-from app.workflow import versions
+from app.process_model import versions
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.workflow import validation
+from app.process_model import validation
 from app.workflow.registry import read_model_files
 from app.workflow.xmlsafe import MAX_XML_BYTES
 

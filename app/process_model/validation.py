@@ -20,9 +20,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 
-from app.workflow import samples, sandbox, xmlsafe
+from app.process_model import samples
+from app.process_model.modelinfo import NS, ModelInfo
+from app.workflow import sandbox, xmlsafe
 from app.workflow.errors import ModelError
-from app.workflow.modelinfo import NS, ModelInfo
 from app.workflow.registry import ModelBundle, checksum, engine_problems, parse
 from app.workflow.script_env import CALLABLES, DATA_DEFAULTS, check_timer
 
@@ -241,7 +242,7 @@ def _dry_run(bundle: ModelBundle, test_cases: Any, report: ValidationReport) -> 
     if not isinstance(cases, list) or not all(isinstance(c, dict) and "received_at" in c for c in cases):
         report.add("tests", "测试用例必须是 {\"cases\": [{\"name\", \"received_at\", \"steps\", \"expect\"}, …]}")
         return
-    from app.workflow.dryrun import run_case
+    from app.process_model.dryrun import run_case
 
     with _dry_run_app():
         for case in cases:
