@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.case import migration
 from app.db import db
 from app.errors import DomainError
 from app.process_model import versions
-from app.workflow import migration
 from app.workflow.errors import ModelError
 
 

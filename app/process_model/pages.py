@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from app.calendar import get_calendar
+from app.case import migration
 from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.policy import calendar as calendar_uploads
@@ -15,7 +16,6 @@ from app.process_model import diffs, versions
 from app.process_model.models import ModelStatus
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
-from app.workflow import migration
 from app.workflow.errors import ModelError
 from app.workflow.xmlsafe import MAX_XML_BYTES
 

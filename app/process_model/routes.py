@@ -11,6 +11,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.case import migration
 from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.process_model import versions
@@ -26,7 +27,6 @@ from app.process_model.schemas import (
 )
 from app.user.auth import authenticate_request, current_principal, require_roles
 from app.user.models import Role
-from app.workflow import migration
 from app.workflow.xmlsafe import MAX_XML_BYTES
 
 blp = Blueprint("models", __name__, url_prefix="/api/v1/models",

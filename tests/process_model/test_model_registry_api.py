@@ -164,8 +164,8 @@ def test_running_cases_can_be_previewed_and_moved_explicitly(api, world, open_ca
 
 
 def test_a_case_that_cannot_be_moved_stays_unchanged(api, world, open_case, shipped):
+    from app.case import migration
     from app.process_model import versions
-    from app.workflow import migration
 
     case = open_case(at=local(2026, 11, 16, 9, 0))
     xml, forms, _ = shipped
