@@ -1,12 +1,12 @@
-"""Running bad-review cases through their process: start, complete a task, fire due timers.
+"""Running bad-review cases through their process: start, lock, restore, fire due timers.
 
 Each command locks the case row, restores the engine state, advances it and mirrors the result
-(open tasks, timers, status, deadlines, audit events) in the caller's transaction.
+(open tasks, timers, status, deadlines, audit events) in the caller's transaction. Working a task
+(claim, complete) is ``app.task.commands``, built on ``lock`` and ``restore`` here.
 """
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -15,14 +15,10 @@ from app.case import sync
 from app.case.models import BadReviewCase, CaseTimer
 from app.clock import now
 from app.db import db
-from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from app.org.service import find_by_code
+from app.errors import NotFoundError
 from app.policy import profiles
 from app.process_model import versions as model_versions
 from app.process_model.models import ProcessModel
-from app.task import forms
-from app.task.models import CaseTask, TaskState
-from app.user.principal import Principal
 from app.workflow import CaseWorkflow, get_bundle
 
 PROCESS_ID = "bad_review"
@@ -58,64 +54,6 @@ def lock(case_id: int) -> BadReviewCase:
 def restore(case: BadReviewCase) -> CaseWorkflow:
     bundle = get_bundle(db.session.get(ProcessModel, case.process_model_id))
     return CaseWorkflow.restore(bundle, case.state_json)
-
-
-def get_task(task_id: int) -> CaseTask:
-    task = db.session.get(CaseTask, task_id)
-    if task is None:
-        raise NotFoundError("任务不存在")
-    return task
-
-
-def check_may_work(task: CaseTask, principal: Principal) -> None:
-    if not principal.has_any(*task.roles):
-        raise PermissionDeniedError("该任务需要以下角色之一：" + "、".join(task.roles))
-    if not principal.can_see(task.org_unit):
-        raise PermissionDeniedError("该任务不在您的管辖范围内")
-
-
-def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
-    task = get_task(task_id)
-    check_may_work(task, principal)
-    case = lock(task.case_id)
-    db.session.refresh(task)
-    if task.state != TaskState.open:
-        raise ConflictError("该任务已办结或已被取消")
-    if task.claimed_by_id not in (None, principal.user.id):
-        raise ConflictError("该任务已被他人认领")
-    workflow = restore(case)
-    context = workflow.task_data(task.task_uuid)
-    errors = forms.validate(workflow.bundle.forms[task.form], data, evaluate=workflow.evaluate, context=context,
-                            org_exists=lambda code: find_by_code(code) is not None)
-    if errors:
-        raise ValidationError("表单填写有误", fields=errors)
-    steps = workflow.complete(task.task_uuid, data)
-    task.state, task.closed_at = TaskState.completed, now()
-    task.completed_by_id, task.submitted = principal.user.id, data
-    audit.record(actor=principal.label, action="task.completed", subject_type="case", subject_id=case.id,
-                 payload={"task_id": task.id, "task": task.bpmn_id, "name": task.name, "data": data})
-    sync.after_step(case, workflow, steps, actor=principal.label)
-    return task
-
-
-def claim(task_id: int, *, principal: Principal, release: bool = False) -> CaseTask:
-    task = get_task(task_id)
-    check_may_work(task, principal)
-    lock(task.case_id)
-    db.session.refresh(task)
-    if task.state != TaskState.open:
-        raise ConflictError("该任务已办结或已被取消")
-    if release:
-        if task.claimed_by_id not in (None, principal.user.id):
-            raise ConflictError("只能释放自己认领的任务")
-        task.claimed_by_id, task.claimed_at = None, None
-    else:
-        if task.claimed_by_id not in (None, principal.user.id):
-            raise ConflictError("该任务已被他人认领")
-        task.claimed_by_id, task.claimed_at = principal.user.id, now()
-    audit.record(actor=principal.label, action="task.released" if release else "task.claimed",
-                 subject_type="case", subject_id=task.case_id, payload={"task_id": task.id, "task": task.bpmn_id})
-    return task
 
 
 def due_case_ids(limit: int = 500) -> list[int]:

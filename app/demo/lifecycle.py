@@ -2,7 +2,7 @@
 
 Each case gets a plan when it opens: the path it takes (drawn from a shuffled deck, so every seed shows
 every path in about the same mix) and its category. Each task that opens gets an answer: a member of
-the task's unit with the task's role completes it through ``case.lifecycle.complete_task`` a plausible
+the task's unit with the task's role completes it through ``task.commands.complete_task`` a plausible
 time later, in office hours, with the form data a real clerk would type. The replay calls ``run_until``
 before each of its moments, so answers and timers (reminders, overdue supervision orders) happen in
 time order, the timers through ``case.lifecycle.fire_timers`` as the scheduler would fire them.
@@ -28,6 +28,7 @@ from app.db import db
 from app.demo import catalogue as cat
 from app.demo.casework import Casework, Plan
 from app.settings import to_local
+from app.task import commands
 from app.task.models import CaseTask, TaskState
 from app.user.models import User, UserRole
 from app.user.principal import Principal
@@ -187,7 +188,7 @@ class Driver:
             return
         plan = self.plans[case_id]
         data = self.work.form(task, plan, intent)
-        lifecycle.complete_task(task.id, data, principal=self._principal(self.work.worker(task, plan, intent)))
+        commands.complete_task(task.id, data, principal=self._principal(self.work.worker(task, plan, intent)))
         plan.done[task.bpmn_id] += 1
         self._answer(case_id)
         self._refresh_due()

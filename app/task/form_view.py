@@ -1,7 +1,7 @@
 """A task's form schema (JSON Schema, see ``app.task.forms``) as the page shows it.
 
 Three conversions: the schema → field descriptions for the form macros; the submitted HTML form →
-typed task data for ``lifecycle.complete_task``; submitted task data → readable label/value rows.
+typed task data for ``commands.complete_task``; submitted task data → readable label/value rows.
 """
 from __future__ import annotations
 

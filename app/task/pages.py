@@ -14,7 +14,7 @@ from app.evaluation import service as evaluation_service
 from app.org.models import OrgLevel, OrgUnit
 from app.process_model import versions
 from app.process_model.models import ProcessModel
-from app.task import form_view, service
+from app.task import commands, form_view, service
 from app.task.models import CaseTask, TaskState
 from app.user.models import Role, User
 from app.web.access import page_principal, roles_required
@@ -79,7 +79,7 @@ def release(task_id: int):
 
 def _claim(task_id: int, *, release: bool):
     try:
-        task = lifecycle.claim(task_id, principal=page_principal(), release=release)
+        task = commands.claim(task_id, principal=page_principal(), release=release)
         name = task.name
         db.session.commit()
         flash(f"已释放任务「{name}」" if release else f"已认领任务「{name}」", "success")
@@ -97,11 +97,9 @@ def _back() -> str:
 @roles_required()  # any signed-in user in scope, like the API; only those who may work it see the form
 def task(task_id: int):
     principal = page_principal()
-    item = lifecycle.get_task(task_id)
-    if not principal.can_see(item.org_unit) and not principal.can_see(item.case.responsible_org):
-        raise PermissionDeniedError("该任务不在您的管辖范围内")
+    item = commands.get_visible_task(task_id, principal)
     if request.method == "POST":
-        lifecycle.check_may_work(item, principal)
+        commands.check_may_work(item, principal)
         return _submit(item)
     return _render(item)
 
@@ -110,7 +108,7 @@ def _submit(item: CaseTask):
     schema = _model(item.case).forms.get(item.form, {})
     data = form_view.parse(schema, request.form)
     try:
-        lifecycle.complete_task(item.id, data, principal=page_principal())
+        commands.complete_task(item.id, data, principal=page_principal())
     except ValidationError as err:
         db.session.rollback()
         return _render(item, values=request.form, errors=err.fields or {"data": [err.message]}, status=422)
@@ -146,7 +144,7 @@ def _may_work(item: CaseTask) -> bool:
     if item.state != TaskState.open:
         return False
     try:
-        lifecycle.check_may_work(item, page_principal())
+        commands.check_may_work(item, page_principal())
     except PermissionDeniedError:
         return False
     return True

@@ -5,12 +5,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import page_meta
-from app.case import lifecycle
 from app.case import queries as case_queries
 from app.db import db
-from app.errors import PermissionDeniedError
 from app.process_model.models import ProcessModel
-from app.task import service
+from app.task import commands, service
 from app.task.schemas import TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskReadSchema
 from app.user.auth import authenticate_request, current_principal
 
@@ -36,9 +34,7 @@ class TaskDetail(MethodView):
     def get(self, task_id):
         """任务详情：表单定义与工单摘要"""
         principal = current_principal()
-        task = lifecycle.get_task(task_id)
-        if not principal.can_see(task.org_unit) and not principal.can_see(task.case.responsible_org):
-            raise PermissionDeniedError("该任务不在您的管辖范围内")
+        task = commands.get_visible_task(task_id, principal)
         model = db.session.get(ProcessModel, task.case.process_model_id)
         return {**service.present(task), "form": model.forms.get(task.form, {}), "submitted": task.submitted,
                 "case": case_queries.summary(task.case, principal=principal)}
@@ -49,7 +45,7 @@ class TaskClaim(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, task_id):
         """认领任务"""
-        task = lifecycle.claim(task_id, principal=current_principal())
+        task = commands.claim(task_id, principal=current_principal())
         db.session.commit()
         return service.present(task)
 
@@ -59,7 +55,7 @@ class TaskUnclaim(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, task_id):
         """释放任务"""
-        task = lifecycle.claim(task_id, principal=current_principal(), release=True)
+        task = commands.claim(task_id, principal=current_principal(), release=True)
         db.session.commit()
         return service.present(task)
 
@@ -70,6 +66,6 @@ class TaskComplete(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, payload, task_id):
         """提交任务表单"""
-        task = lifecycle.complete_task(task_id, payload["data"], principal=current_principal())
+        task = commands.complete_task(task_id, payload["data"], principal=current_principal())
         db.session.commit()
         return service.present(task)

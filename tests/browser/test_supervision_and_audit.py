@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.case import lifecycle
 from app.clock import now
 from app.db import db
 from app.evaluation import service as evaluation_service
 from app.org import service as org_service
 from app.service_case import service as service_case_service
 from app.service_case.models import ServiceCase
+from app.task import commands
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
 from app.user.service import get_by_username
@@ -42,7 +42,7 @@ def _appealed_case(app, reason: str, evidence: str) -> tuple[int, str]:
         case = evaluation.bad_review_case
         sign_for = db.session.scalar(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.bpmn_id == "sign_for",
                                                             CaseTask.state == TaskState.open))
-        lifecycle.complete_task(sign_for.id, {"action": "appeal", "appeal_reason": reason, "evidence": evidence},
+        commands.complete_task(sign_for.id, {"action": "appeal", "appeal_reason": reason, "evidence": evidence},
                                 principal=Principal.for_user(get_by_username("handler_a")))
         db.session.commit()
         found = (case.id, case.case_no)
