@@ -72,5 +72,5 @@ def frozen_at(app, at: datetime) -> Iterator[FrozenClock]:
 
 
 def init_app(app) -> None:
-    offset = timedelta(seconds=float(app.config.get("CLOCK_OFFSET_SECONDS", 0)))
+    offset = timedelta(seconds=float(app.config["CLOCK_OFFSET_SECONDS"]))
     app.extensions.setdefault("clock", Clock(offset))

@@ -73,7 +73,7 @@ class Database:
         return current_app.extensions["db_engine"]
 
     def init_app(self, app) -> None:
-        app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+        app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
         app.extensions["db"] = self
 
         @app.teardown_appcontext

@@ -25,6 +25,33 @@ class Job:
     description: str
 
 
+def for_each_due(due_ids: Callable[[int], list[int]], work: Callable[[int], object], *, what: str,
+                 batch: int = 500, stop_on: tuple[type[Exception], ...] = ()) -> int:
+    """The per-id job loop: select due ids, one transaction per id, log and continue on error.
+
+    Each id is tried once per run; one whose work fails stays due and is retried by the next run. An exception
+    of ``stop_on`` ends the run (a setting makes the work impossible). Returns how many ids' work returned a
+    true value (e.g. a timer fired, a rating recorded)."""
+    done, seen = 0, set()
+    while True:
+        ids = [i for i in due_ids(batch) if i not in seen]
+        db.session.rollback()  # end the read; each id gets its own transaction
+        if not ids:
+            return done
+        for item in ids:
+            seen.add(item)
+            try:
+                done += bool(work(item))
+                db.session.commit()
+            except stop_on as err:
+                db.session.rollback()
+                log.error("%s stopped: %s", what, err)
+                return done
+            except Exception:
+                db.session.rollback()
+                log.exception("%s failed for %s; it stays due for the next run", what, item)
+
+
 def _calendar_coverage() -> None:
     from app.calendar import get_calendar
     from app.clock import now

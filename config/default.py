@@ -11,10 +11,10 @@ SECRET_KEY = "insecure-development-key"
 # encrypts, all decrypt. Generate: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 DATA_KEYS = "ZGV2ZWxvcG1lbnQtb25seS1pbnNlY3VyZS1rZXktMDA="
 
-TIMEZONE = "Asia/Shanghai"
-# Working-day calendar: YAML files per year; a deadline ends at this local time of its last day.
+# Working-day calendar: YAML files per year (empty: the repository's calendars/). The calendar package owns
+# the defaults of CALENDAR_CUTOFF (24:00, the local time a deadline ends on its last day) and TIMEZONE
+# (Asia/Shanghai): app/calendar/deadline.py DEFAULT_CUTOFF, DEFAULT_TIMEZONE; set them here to override.
 CALENDAR_DIR = ""
-CALENDAR_CUTOFF = "24:00"
 
 # Evaluation intake
 COMMENT_MAX_LENGTH = 1000

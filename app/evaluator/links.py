@@ -91,7 +91,7 @@ def feedback_url(case_id: int) -> str:
 
 def _url(endpoint: str, values: dict) -> str:
     """Absolute URL: PUBLIC_BASE_URL when configured (links sent by SMS or printed), else the request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "")
+    base = current_app.config["PUBLIC_BASE_URL"]
     if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
     path = current_app.url_map.bind("localhost").build(endpoint, values)

@@ -40,7 +40,7 @@ DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 
 
 def _public_rate_limit() -> str:
-    return current_app.config.get("RATING_RATE_LIMIT", "10 per minute; 100 per day")
+    return current_app.config["RATING_RATE_LIMIT"]
 
 
 # rating -----------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _rating_page(token: str, service_case: ServiceCase, form: service.RatingForm
         "evaluator/rate.html", service_case=service_case, place=_window_label(service_case), form=form,
         errors=errors or {}, levels=LEVELS_BEST_FIRST, reasons=service.REASONS,
         action=url_for(".rate", token=token, via=via),
-        comment_max=current_app.config.get("COMMENT_MAX_LENGTH", 1000))
+        comment_max=current_app.config["COMMENT_MAX_LENGTH"])
 
 
 def _window_label(service_case: ServiceCase) -> str | None:
@@ -135,7 +135,7 @@ def feedback(token: str):
             notice, status = "您已提交过回访意见，本次提交未作更改", 409
     return render_template("evaluator/feedback.html", view=service.public_feedback(case), errors=errors,
                            notice=notice, satisfaction=service.SATISFACTION, token=token,
-                           comment_max=current_app.config.get("COMMENT_MAX_LENGTH", 1000)), status
+                           comment_max=current_app.config["COMMENT_MAX_LENGTH"]), status
 
 
 # errors -----------------------------------------------------------------------------------------

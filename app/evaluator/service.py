@@ -60,7 +60,7 @@ NOT_FINISHED = "该办件尚未办结，办结后即可评价"
 
 def public_principal() -> Principal:
     """The principal of the system account that submits the public's ratings."""
-    username = current_app.config.get("PUBLIC_RATING_ACCOUNT", "public_rating")
+    username = current_app.config["PUBLIC_RATING_ACCOUNT"]
     user = user_service.get_by_username(username)
     if user is None or not user.active or Role.integration not in user.roles:
         log.error("public rating account %r is missing, inactive or lacks the integration role", username)
@@ -125,7 +125,7 @@ def _level(value: str | None) -> int:
 
 def _comment(value: str) -> str | None:
     text = (value or "").strip()
-    limit = current_app.config.get("COMMENT_MAX_LENGTH", 1000)
+    limit = current_app.config["COMMENT_MAX_LENGTH"]
     if len(text) > limit:
         raise ValidationError(f"评价内容不能超过 {limit} 字", field="comment")
     return text or None

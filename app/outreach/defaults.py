@@ -66,26 +66,3 @@ def apply(service_case_id: int, *, actor: str = ACTOR) -> Evaluation | None:
                  payload={"service_case_no": case.case_no, "level": rule.level, "after_days": rule.after_days,
                           "evaluated_at": due.isoformat()})
     return evaluation
-
-
-def apply_defaults(batch: int = 500) -> int:
-    """The job: one transaction per service case."""
-    made = 0
-    seen: set[int] = set()
-    while True:
-        ids = [i for i in due_ids(batch) if i not in seen]
-        db.session.rollback()
-        if not ids:
-            return made
-        for service_case_id in ids:
-            seen.add(service_case_id)
-            try:
-                made += apply(service_case_id) is not None
-                db.session.commit()
-            except DefaultRatingPolicyError:
-                db.session.rollback()
-                log.error("default ratings are off: the policy profile asks for a bad-review level")
-                return made
-            except Exception:
-                db.session.rollback()
-                log.exception("default rating of service case %s failed; retried next run", service_case_id)

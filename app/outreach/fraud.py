@@ -40,12 +40,12 @@ class Rule:
 def rules() -> tuple[Rule, ...]:
     setting = policy.setting
     return (
-        Rule("evaluator_burst", "同一评价人短时间内评价多个办件", int(setting("FRAUD_EVALUATOR_COUNT", 5)),
-             timedelta(minutes=int(setting("FRAUD_EVALUATOR_MINUTES", 60)))),
+        Rule("evaluator_burst", "同一评价人短时间内评价多个办件", int(setting("FRAUD_EVALUATOR_COUNT")),
+             timedelta(minutes=int(setting("FRAUD_EVALUATOR_MINUTES")))),
         Rule("top_ratings_one_origin", "同一设备或地址对同一工作人员集中给出“非常满意”",
-             int(setting("FRAUD_ORIGIN_COUNT", 5)), timedelta(hours=int(setting("FRAUD_ORIGIN_HOURS", 24)))),
-        Rule("bad_burst_against_staff", "同一工作人员短时间内集中收到差评", int(setting("FRAUD_BAD_COUNT", 3)),
-             timedelta(hours=int(setting("FRAUD_BAD_HOURS", 24)))),
+             int(setting("FRAUD_ORIGIN_COUNT")), timedelta(hours=int(setting("FRAUD_ORIGIN_HOURS")))),
+        Rule("bad_burst_against_staff", "同一工作人员短时间内集中收到差评", int(setting("FRAUD_BAD_COUNT")),
+             timedelta(hours=int(setting("FRAUD_BAD_HOURS")))),
     )
 
 

@@ -18,7 +18,7 @@ from app.db import db
 from app.notification.models import Notification, NotificationStatus
 from app.outreach import policy
 from app.outreach.models import DeliveryState, EvaluationReminder, NotificationDelivery
-from app.outreach.senders import Message, Sender, SendError, configured
+from app.outreach.senders import Message, Sender, SendError
 from app.service_case.models import ServiceCase
 from app.settings import to_local
 
@@ -29,8 +29,8 @@ LEASE = timedelta(minutes=10)
 
 def backoff(attempts: int) -> timedelta:
     """60 s, 120 s, 240 s … after the 1st, 2nd, 3rd failed attempt, capped (both are settings)."""
-    base = int(policy.setting("BACKOFF_SECONDS", 60))
-    cap = int(policy.setting("BACKOFF_MAX_SECONDS", 3600))
+    base = int(policy.setting("BACKOFF_SECONDS"))
+    cap = int(policy.setting("BACKOFF_MAX_SECONDS"))
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -83,7 +83,7 @@ def deliver(delivery_id: int, sender: Sender) -> str:
 
 def _failed_attempt(delivery: NotificationDelivery, notification: Notification, error: str, retryable: bool) -> str:
     delivery.last_error = error
-    if retryable and delivery.attempts < int(policy.setting("MAX_ATTEMPTS", 5)):
+    if retryable and delivery.attempts < int(policy.setting("MAX_ATTEMPTS")):
         delivery.state, delivery.next_attempt_at = DeliveryState.retry, now() + backoff(delivery.attempts)
         _audit("notification.retry_scheduled", notification, delivery)
     else:
@@ -127,28 +127,6 @@ def message_for(notification: Notification) -> Message:
     deadline = payload.get("deadline")
     text = f"差评工单 {payload.get('case_no', '')}：{notification.kind}" + (f"，期限 {deadline}" if deadline else "")
     return Message(notification.id, notification.kind, "internal", str(notification.org_unit_id or ""), text)
-
-
-def run(batch: int = 100) -> dict[str, int]:
-    """The job: sweep, enqueue, then claim → commit → send → commit, one delivery at a time."""
-    swept = sweep_interrupted()
-    queued = enqueue_pending()
-    db.session.commit()
-    outcome = {"swept": swept, "queued": queued, "sent": 0, "retry": 0, "failed": 0}
-    sender = configured()
-    for delivery_id in due_ids(batch):
-        if not claim(delivery_id):
-            db.session.rollback()
-            continue
-        db.session.commit()
-        try:
-            state = deliver(delivery_id, sender)
-            db.session.commit()
-            outcome[state] += 1
-        except Exception:
-            db.session.rollback()
-            log.exception("recording the outcome of delivery %s failed; the lease sweep will close it", delivery_id)
-    return outcome
 
 
 def for_service_case(service_case_id: int) -> list[dict]:

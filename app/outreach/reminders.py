@@ -60,22 +60,3 @@ def remind(service_case_id: int, *, actor: str = ACTOR) -> EvaluationReminder | 
                  subject_id=notification.id, payload={"service_case_no": case.case_no, "channel": channel,
                                                       "window_closes_at": closes.isoformat()})
     return reminder
-
-
-def send_reminders(batch: int = 500) -> int:
-    """The job: one transaction per service case, so one failure does not hold back the others."""
-    queued = 0
-    seen: set[int] = set()
-    while True:
-        ids = [i for i in due_ids(batch) if i not in seen]
-        db.session.rollback()
-        if not ids:
-            return queued
-        for service_case_id in ids:
-            seen.add(service_case_id)
-            try:
-                queued += remind(service_case_id) is not None
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                log.exception("reminder for service case %s failed; retried next run", service_case_id)

@@ -37,10 +37,10 @@ VISIT_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 def rules_now() -> dict:
     """The sampling rules in force: the active policy profile, then settings."""
-    return {"rectification_share": float(policy.return_visit("rectification_sample_share", 0.2)),
-            "evaluations_min": int(policy.return_visit("monthly_sample_min", 50)),
-            "per_level": int(policy.setting("SAMPLE_PER_LEVEL", 8)),
-            "due_working_days": int(policy.setting("SAMPLE_DUE_WORKING_DAYS", 10))}
+    return {"rectification_share": float(policy.return_visit("rectification_sample_share")),
+            "evaluations_min": int(policy.return_visit("monthly_sample_min")),
+            "per_level": int(policy.setting("SAMPLE_PER_LEVEL")),
+            "due_working_days": int(policy.setting("SAMPLE_DUE_WORKING_DAYS"))}
 
 
 def params_now() -> dict:
@@ -213,19 +213,21 @@ def complete(sample_id: int, data: dict, *, principal: Principal) -> ReturnVisit
     return sample
 
 
-def draw_previous_month(*, actor: str = "system:outreach") -> int:
-    """The job: from the policy's day of the month on, every supervision office draws last month once."""
-    today = to_local(now()).date()
-    if today.day < int(policy.setting("SAMPLE_DAY", 5)):
-        return 0
-    month = default_month()
-    drawn = 0
-    for office in db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))):
-        root = office.supervises
-        if db.session.scalar(select(ReturnVisitDraw.id).where(ReturnVisitDraw.office_id == office.id,
-                                                              ReturnVisitDraw.root_id == root.id,
-                                                              ReturnVisitDraw.month == month)) is None:
-            draw(office, month, actor=actor)
-            db.session.commit()
-            drawn += 1
-    return drawn
+def due_month() -> str | None:
+    """Last month, once the policy's day of this month has come (the draw waits for late ratings)."""
+    if to_local(now()).date().day < int(policy.setting("SAMPLE_DAY")):
+        return None
+    return default_month()
+
+
+def undrawn_office_ids(month: str, limit: int) -> list[int]:
+    """Supervision offices that have not drawn ``month`` for the subtree they supervise."""
+    drawn = select(ReturnVisitDraw.id).where(ReturnVisitDraw.office_id == OrgUnit.id,
+                                             ReturnVisitDraw.root_id == OrgUnit.supervises_id,
+                                             ReturnVisitDraw.month == month).exists()
+    return list(db.session.scalars(select(OrgUnit.id).where(OrgUnit.supervises_id.is_not(None), ~drawn)
+                                   .order_by(OrgUnit.id).limit(limit)))
+
+
+def draw_for_office(office_id: int, month: str, *, actor: str) -> ReturnVisitDraw:
+    return draw(db.session.get(OrgUnit, office_id), month, actor=actor)

@@ -94,7 +94,7 @@ def configured() -> Sender:
     injected = current_app.extensions.get("outreach_sender")
     if injected is not None:
         return injected
-    if policy.setting("SENDER", "logging") == "http_sms":
-        return HttpSmsSender(policy.setting("SMS_GATEWAY_URL", ""), policy.setting("SMS_GATEWAY_TOKEN", ""),
-                             float(policy.setting("SMS_GATEWAY_TIMEOUT", 10)))
+    if policy.setting("SENDER") == "http_sms":
+        return HttpSmsSender(policy.setting("SMS_GATEWAY_URL"), policy.setting("SMS_GATEWAY_TOKEN"),
+                             float(policy.setting("SMS_GATEWAY_TIMEOUT")))
     return LoggingSender()

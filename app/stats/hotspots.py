@@ -162,7 +162,7 @@ def _names(kind: str, ids: list[int]) -> dict[int, tuple[str, str]]:
 
 def staff_ranking(flt: StatsFilter, *, raw: bool | None = None) -> list[dict]:
     """Staff with at least the policy's minimum of evaluations, worst first (差评率 desc, then 好评率 asc)."""
-    minimum = current_app.config.get("STATS_RANKING_MIN_EVALUATIONS", 10)
+    minimum = current_app.config["STATS_RANKING_MIN_EVALUATIONS"]
     counts = [c for c in reading(flt, raw).staff_counts() if c[1] >= minimum]
     names = _names("staff", [c[0] for c in counts])
     ranked = sorted(counts, key=lambda c: (-(c[2] / c[1]), c[3] / c[1], c[0]))
@@ -178,8 +178,8 @@ def _flag(condition):
 def low_ranked_staff(flt: StatsFilter, month: str, *, raw: bool | None = None) -> list[dict]:
     """Staff among the policy's bottom N (with at least one bad review) in each of the last K months up to
     ``month``: they must rectify (DOMAIN: staff ranked low repeatedly)."""
-    months = current_app.config.get("STATS_LOW_RANK_MONTHS", 2)
-    bottom = current_app.config.get("STATS_LOW_RANK_COUNT", 3)
+    months = current_app.config["STATS_LOW_RANK_MONTHS"]
+    bottom = current_app.config["STATS_LOW_RANK_COUNT"]
     flagged: dict[int, dict] | None = None
     current = month
     for _ in range(months):

@@ -134,7 +134,7 @@ def ratio(numerator: int, denominator: int) -> float | None:
 
 
 def satisfied_levels() -> tuple[int, ...]:
-    levels = tuple(sorted({int(level) for level in current_app.config.get("STATS_SATISFIED_LEVELS", SATISFIED_LEVELS)}))
+    levels = tuple(sorted({int(level) for level in current_app.config["STATS_SATISFIED_LEVELS"]}))
     if not levels or not set(levels) <= set(GOOD_LEVELS):
         raise ValueError(f"STATS_SATISFIED_LEVELS must be among the good levels {GOOD_LEVELS}, not {levels}")
     return levels

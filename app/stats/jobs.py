@@ -36,7 +36,7 @@ def close_previous_month() -> int:
     from flask import current_app
 
     today = to_local(now()).date()
-    if today.day < int(current_app.config.get("STATS_CLOSE_DAY", 10)):
+    if today.day < int(current_app.config["STATS_CLOSE_DAY"]):
         return 0
     month = previous_month(month_of(today))
     current = refresh.freshness()

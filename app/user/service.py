@@ -23,7 +23,7 @@ from app.user.models import AccountKind, ApiToken, Role, User, UserRole
 
 def _hasher() -> PasswordHasher:
     """argon2id with the library's recommended profile; the test configuration picks a cheap one."""
-    profile = current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+    profile = current_app.config["PASSWORD_HASH_PROFILE"]
     return PasswordHasher.from_parameters(getattr(profiles, profile))
 
 TOKEN_PREFIX = "hcp"

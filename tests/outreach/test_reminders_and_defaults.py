@@ -12,7 +12,8 @@ from app.db import db
 from app.evaluation import service as evaluation_service
 from app.evaluation.models import Evaluation
 from app.notification.models import Notification
-from app.outreach import defaults, policy, reminders
+from app.outreach import jobs as outreach_jobs
+from app.outreach import policy
 from app.outreach.models import EvaluationReminder
 from app.outreach.window import closed_message, default_due_at, supplementary_window_closed, window_closes_at
 from app.user.principal import Principal
@@ -36,12 +37,12 @@ def _reminders() -> int:
 
 def test_a_service_without_evaluation_gets_one_reminder_24_hours_after_it_finished(finished_at, clock):
     case = finished_at(local(2026, 11, 19, 11, 0))  # 23 hours before the test's now
-    assert reminders.send_reminders() == 0
+    assert outreach_jobs.send_evaluation_reminders() == 0
     clock.advance(hours=1)
-    assert reminders.send_reminders() == 1
-    assert reminders.send_reminders() == 0  # once
+    assert outreach_jobs.send_evaluation_reminders() == 1
+    assert outreach_jobs.send_evaluation_reminders() == 0  # once
     clock.advance(days=2)
-    assert reminders.send_reminders() == 0
+    assert outreach_jobs.send_evaluation_reminders() == 0
     reminder = db.session.scalar(select(EvaluationReminder))
     assert reminder.service_case_id == case.id
     notification = db.session.get(Notification, reminder.notification_id)
@@ -60,7 +61,7 @@ def test_no_reminder_for_an_evaluated_service_or_after_the_window(finished_at, c
                               principal=Principal.for_user(get_by_username("client_c")))
     finished_at(local(2026, 11, 10, 9, 0))  # its window ended with 17 November
     db.session.commit()
-    assert reminders.send_reminders() == 0
+    assert outreach_jobs.send_evaluation_reminders() == 0
     assert _reminders() == 0
 
 
@@ -80,10 +81,10 @@ def test_the_default_rating_comes_after_seven_days_and_never_while_the_window_is
     case = finished_at(local(2026, 11, 12, 9, 0))  # Thursday; its window ends with Thursday 19 November
     assert default_due_at(case) == local(2026, 11, 20, 0, 0)
     clock.set(local(2026, 11, 19, 23, 0))
-    assert defaults.apply_defaults() == 0
+    assert outreach_jobs.apply_default_ratings() == 0
     clock.set(local(2026, 11, 20, 0, 0))
-    assert defaults.apply_defaults() == 1
-    assert defaults.apply_defaults() == 0  # never twice
+    assert outreach_jobs.apply_default_ratings() == 1
+    assert outreach_jobs.apply_default_ratings() == 0  # never twice
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.service_case_id == case.id))
     assert (evaluation.level, str(evaluation.source), evaluation.adopted, evaluation.is_bad) == (4, "default", True,
                                                                                                  False)
@@ -101,14 +102,14 @@ def test_a_golden_week_service_defaults_only_after_its_window(fujian, finished_a
 def test_the_guangdong_profile_defaults_to_basically_satisfied(app, monkeypatch, finished_at, clock):
     monkeypatch.setitem(app.config, "POLICY_PROFILE", "guangdong")
     finished_at(local(2026, 11, 1, 9, 0))
-    assert defaults.apply_defaults() == 1
+    assert outreach_jobs.apply_default_ratings() == 1
     assert db.session.scalar(select(Evaluation.level)) == 3
 
 
 def test_a_profile_asking_for_a_bad_default_is_refused(fujian, monkeypatch, finished_at):
     monkeypatch.setattr(policy, "default_rating", lambda: policy.DefaultRating(after_days=7, level=2))
     finished_at(local(2026, 11, 1, 9, 0))
-    assert defaults.apply_defaults() == 0
+    assert outreach_jobs.apply_default_ratings() == 0
     assert db.session.scalar(select(func.count(Evaluation.id))) == 0
 
 
@@ -117,11 +118,10 @@ def test_a_default_rating_counts_as_evaluated_but_not_as_active(fujian, finished
 
     from app.stats import counts
     from app.stats.filters import StatsFilter
-
     from app.stats.jobs import refresh_daily_counts
 
     finished_at(local(2026, 11, 1, 9, 0))
-    defaults.apply_defaults()
+    outreach_jobs.apply_default_ratings()
     refresh_daily_counts()
     tally = counts.tally(StatsFilter(start=date(2026, 11, 1), end=date(2026, 11, 30), roots=(world.units["A"],)))
     assert (tally.finished, tally.evaluated, tally.active_total) == (1, 1, 0)

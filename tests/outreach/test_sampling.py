@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.db import db
+from app.outreach import jobs as outreach_jobs
 from app.outreach import sampling
 from app.outreach.models import ReturnVisitSample
 from app.user.principal import Principal
@@ -91,10 +92,10 @@ def test_a_month_is_drawn_once_and_the_draw_is_audited(world, october):
 
 def test_the_job_draws_last_month_for_every_supervision_office(world, october, clock):
     clock.set(local(2026, 11, 4, 9, 0))
-    assert sampling.draw_previous_month() == 0  # before the 5th
+    assert outreach_jobs.draw_return_visit_samples() == 0  # before the 5th
     clock.set(local(2026, 11, 5, 9, 0))
-    assert sampling.draw_previous_month() == 1
-    assert sampling.draw_previous_month() == 0
+    assert outreach_jobs.draw_return_visit_samples() == 1
+    assert outreach_jobs.draw_return_visit_samples() == 0
 
 
 def test_the_supervision_office_works_its_visits(client, world, october):

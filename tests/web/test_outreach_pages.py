@@ -11,7 +11,8 @@ from app.audit.models import AuditEvent
 from app.db import db
 from app.org import service as org_service
 from app.org.models import OrgLevel
-from app.outreach import fraud, outbox, reminders, sampling
+from app.outreach import fraud, sampling
+from app.outreach import jobs as outreach_jobs
 from app.outreach.models import FraudSignal, PointsEntry, ReturnVisitDraw, ReturnVisitSample
 from app.user import service as user_service
 from app.user.principal import Principal
@@ -333,8 +334,8 @@ def test_the_case_page_shows_the_reminders_sent_about_its_service_case(make_serv
     from app.evaluation import service as evaluation_service
 
     service_case = make_service_case(finished_ago=timedelta(hours=25))
-    assert reminders.send_reminders() == 1
-    assert outbox.run()["sent"] == 1
+    assert outreach_jobs.send_evaluation_reminders() == 1
+    assert outreach_jobs.deliver_notifications()["sent"] == 1
     evaluation = evaluation_service.create(
         {"service_case_no": service_case.case_no, "level": 2, "channel": "sms", "real_name": True,
          "comment": "等太久", "reasons": ["efficiency"], "evaluated_at": clock.now()},
