@@ -42,24 +42,44 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Every blueprint of the app, registered here and only here: a missing module is an import error."""
     from app.api import api
+    from app.web.extensions import csrf
+
+    for blueprint in _api_blueprints():
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # bearer-token API: no cookies, no CSRF
+    for blueprint in _page_blueprints():
+        app.register_blueprint(blueprint)
+
+
+def _api_blueprints() -> list:
+    """The JSON API under /api/v1 (flask-smorest, documented in the OpenAPI file)."""
     from app.case.routes import blp as cases
     from app.evaluation.routes import blp as evaluations
     from app.outreach.routes import blp as outreach
     from app.process_model.routes import blp as models
     from app.service_case.routes import blp as service_cases
     from app.stats.routes import blp as stats
-    from app.system.routes import bp as system
     from app.task.routes import blp as tasks
-    from app.web.extensions import csrf
 
-    api.register_blueprint(service_cases)
-    api.register_blueprint(evaluations)
-    api.register_blueprint(tasks)
-    api.register_blueprint(cases)
-    api.register_blueprint(models)
-    api.register_blueprint(stats)
-    api.register_blueprint(outreach)
-    for blueprint in (service_cases, evaluations, tasks, cases, models, stats, outreach):
-        csrf.exempt(blueprint)  # bearer-token API: no cookies, no CSRF
-    app.register_blueprint(system)
+    return [service_cases, evaluations, tasks, cases, models, stats, outreach]
+
+
+def _page_blueprints() -> list:
+    """The health check and the server-rendered pages, each beside its concept."""
+    from app.admin.pages import bp as accounts
+    from app.admin.unit_pages import bp as units
+    from app.audit.pages import bp as audit
+    from app.case.pages import bp as case_pages
+    from app.evaluator.pages import bp as evaluator
+    from app.outreach.pages import bp as outreach
+    from app.process_model.pages import bp as models
+    from app.stats.pages import bp as stats
+    from app.supervision.pages import bp as supervision
+    from app.system.routes import bp as system
+    from app.task.pages import bp as task_pages
+    from app.web.auth import bp as auth
+
+    return [system, auth, task_pages, case_pages, supervision, audit, evaluator, models, stats, outreach,
+            accounts, units]
