@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.calendar import get_calendar
@@ -48,22 +48,16 @@ def queues_for(principal: Principal) -> list[tuple[str, str]]:
     return [(key, title) for key, title in QUEUES if lead or key not in LEAD_ONLY]
 
 
-def _workable(principal: Principal):
-    return and_(CaseTask.state == TaskState.open,
-                CaseTask.role_filter([str(r) for r in principal.roles]),
-                subtree_filter(CaseTask.org_path, list(principal.scope_roots)))
-
-
 def queue_counts(principal: Principal) -> dict[str, int]:
     keys = [key for key, _ in queues_for(principal)]
     rows = db.session.execute(select(CaseTask.bpmn_id, func.count()).where(
-        _workable(principal), CaseTask.bpmn_id.in_(keys)).group_by(CaseTask.bpmn_id))
+        task_service.workable(principal), CaseTask.bpmn_id.in_(keys)).group_by(CaseTask.bpmn_id))
     return {key: 0 for key in keys} | {bpmn_id: count for bpmn_id, count in rows}
 
 
 def queue_page(queue: str, *, page: int, per_page: int, principal: Principal) -> tuple[list[dict], int]:
     """One page of a queue, most urgent first, each item with its material and evaluation."""
-    query = select(CaseTask).where(_workable(principal), CaseTask.bpmn_id == queue)
+    query = select(CaseTask).where(task_service.workable(principal), CaseTask.bpmn_id == queue)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     tasks = db.session.scalars(query.options(*_TASK_OPTIONS)
                                .order_by(CaseTask.due_at.asc().nulls_last(), CaseTask.id)

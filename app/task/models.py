@@ -68,7 +68,8 @@ class CaseTask(Base):
 
     __table_args__ = (
         UniqueConstraint("case_id", "task_uuid", name="uq_case_task_uuid"),
-        Index("ix_case_task_inbox", "state", "org_path", "due_at",
-              postgresql_ops={"org_path": "varchar_pattern_ops"}),
+        # The inbox and the supervision queues: scope by unit id, then task and roles, ordered by due time;
+        # it covers their count and their page so neither reads the table (see app.task.service.workable).
+        Index("ix_case_task_inbox", "state", "org_unit_id", "bpmn_id", "roles", "due_at", "id"),
         Index("ix_case_task_case_id", "case_id"),
     )

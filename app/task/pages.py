@@ -16,7 +16,7 @@ from app.process_model import versions
 from app.process_model.models import ProcessModel
 from app.task import commands, form_view, service
 from app.task.models import CaseTask, TaskState
-from app.user.models import Role, User
+from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.web.paging import page_number, pager
 from app.web.redirects import same_site_or
@@ -34,7 +34,6 @@ CATEGORIES = (("simple", "简易"), ("general", "一般"), ("complex", "复杂")
 def inbox():
     filters = _inbox_filters(request.args)
     rows, total = service.inbox(filters, principal=page_principal())
-    loaded = preload(rows)  # noqa: F841 - keeps the related rows in the session's identity map while rendering
     items = [(task, service.present(task)) for task in rows]
     return render_template("task/inbox.html", items=items, total=total, pager=pager(filters["page"], total, PER_PAGE),
                            args=request.args, task_types=task_types(), categories=CATEGORIES)
@@ -55,14 +54,6 @@ def task_types() -> list[tuple[str, str]]:
         return []
     found = {s.bpmn_id: s.bpmn_name or s.bpmn_id for s in get_bundle(model).user_task_specs()}
     return list(found.items())
-
-
-def preload(tasks: list[CaseTask]) -> list:
-    """Loads the cases, org units and claimants of ``tasks`` in three queries instead of one per row."""
-    wanted = ((BadReviewCase, {t.case_id for t in tasks}), (OrgUnit, {t.org_unit_id for t in tasks}),
-              (User, {t.claimed_by_id for t in tasks} - {None}))
-    return [row for model, ids in wanted if ids
-            for row in db.session.scalars(select(model).where(model.id.in_(ids)))]
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -6,8 +6,10 @@ supervises. A token registered for some org units narrows that further to those 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.org.models import OrgUnit
+from app.org.service import subtree_ids
 from app.privacy import CONTACT_ROLES
 from app.user.models import ApiToken, Role, User
 
@@ -34,6 +36,11 @@ class Principal:
 
     def has_any(self, *roles: Role | str) -> bool:
         return any(Role(r) in self.roles for r in roles)
+
+    @cached_property
+    def scope_unit_ids(self) -> tuple[int, ...]:
+        """Ids of every unit the caller may see, read once per principal (that is, once per request)."""
+        return tuple(subtree_ids(list(self.scope_roots)))
 
     def can_see(self, unit: OrgUnit) -> bool:
         return any(unit.is_within(root) for root in self.scope_roots)
