@@ -12,6 +12,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.clock import now
@@ -19,6 +20,9 @@ from app.db import db
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.org.models import OrgUnit
 from app.user.models import AccountKind, ApiToken, Role, User, UserRole
+
+# What a principal is made of (roles, unit, the unit it supervises), loaded with the user in one query.
+_PRINCIPAL_PARTS = (joinedload(User.role_rows), joinedload(User.org_unit).joinedload(OrgUnit.supervises))
 
 
 def _hasher() -> PasswordHasher:
@@ -104,6 +108,11 @@ def check_password(user: User, password: str) -> bool:
         return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def get_signed_in(user_id: int) -> User | None:
+    """The user of a sign-in session with their roles and units (one query per request), or None."""
+    return db.session.scalars(select(User).where(User.id == user_id).options(*_PRINCIPAL_PARTS)).unique().one_or_none()
 
 
 def get(user_id: int) -> User:
@@ -241,7 +250,9 @@ def resolve_token(plaintext: str) -> ApiToken | None:
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    token = db.session.scalars(select(ApiToken).where(ApiToken.prefix == parts[1]).options(
+        joinedload(ApiToken.org_units), *(joinedload(ApiToken.user).options(p) for p in _PRINCIPAL_PARTS)
+    )).unique().one_or_none()
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         return None
     moment = now()

@@ -8,8 +8,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from app.db import db
-
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
@@ -17,10 +15,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="m
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from app.user.models import User
+    from app.user.service import get_signed_in
 
     key, _, stamp = user_id.partition(".")
-    user = db.session.get(User, int(key)) if key.isdigit() else None
+    user = get_signed_in(int(key)) if key.isdigit() else None
     if user is None or not user.is_active or not hmac.compare_digest(stamp, user.session_stamp):
         return None  # deactivated, or the password changed since this session signed in
     return user
