@@ -21,11 +21,10 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.errors import ConflictError
-from app.workflow import clock
+from app.workflow import clock, serializer
 from app.workflow.errors import WorkflowRuntimeError
 from app.workflow.registry import ModelBundle
 from app.workflow.script_env import make_script_engine, recording_calculations
-from app.workflow.serializer import SERIALIZER_VERSION, serializer
 
 clock.install()
 
@@ -87,14 +86,11 @@ class CaseWorkflow:
     @classmethod
     def restore(cls, bundle: ModelBundle, state_json: str) -> CaseWorkflow:
         state = json.loads(state_json)
-        # from_dict consumes the dicts it is given: hand it a fresh copy of the version's spec.
-        return cls(bundle, serializer.from_dict({**state, **json.loads(bundle.spec_json)}))
+        return cls(bundle, serializer.restore(state, bundle.spec, bundle.subprocess_specs))
 
     def dump(self) -> tuple[str, str]:
-        state = serializer.to_dict(self.wf)
-        state.pop("spec", None)
-        state.pop("subprocess_specs", None)
-        return json.dumps(state, separators=(",", ":")), SERIALIZER_VERSION
+        state = serializer.state_of(self.wf)
+        return json.dumps(state, separators=(",", ":")), serializer.SERIALIZER_VERSION
 
     # -- commands -------------------------------------------------------------------------------
 
