@@ -16,6 +16,7 @@ from app.case.models import BadReviewCase, CaseStatus, CaseTimer
 from app.clock import now
 from app.db import db
 from app.notification import service as notifications
+from app.org.models import OrgUnit
 from app.settings import to_local
 from app.task.models import CaseTask, TaskState
 from app.workflow import CaseWorkflow, StepRecord
@@ -24,43 +25,58 @@ OUTCOMES = {"not_adopted": CaseStatus.not_adopted, "closed": CaseStatus.closed}
 
 
 def after_step(case: BadReviewCase, workflow: CaseWorkflow, steps: list[StepRecord], *, actor: str) -> None:
+    events = _Events(actor, case.id)
     for step in steps:
-        _apply_step(case, step, actor)
-    _sync_tasks(case, workflow, actor)
+        _apply_step(case, step, events)
+    open_tasks = _sync_tasks(case, workflow, events)
     _sync_timers(case, workflow)
-    _sync_summary(case, workflow, actor)
+    _sync_summary(case, workflow, open_tasks, events)
     _remember_provisional(case, workflow)
     case.state_json, case.serializer_version = workflow.dump()
+    events.write()
     db.session.flush()
 
 
-def _apply_step(case: BadReviewCase, step: StepRecord, actor: str) -> None:
+class _Events:
+    """The audit events of one step, written in one round trip, in the order they happened."""
+
+    def __init__(self, actor: str, case_id: int):
+        self.actor, self.case_id, self.pending = actor, case_id, []
+
+    def add(self, action: str, payload: dict, *, subject_type: str = "case", subject_id=None) -> None:
+        self.pending.append({"actor": self.actor, "action": action, "subject_type": subject_type,
+                             "subject_id": self.case_id if subject_id is None else subject_id, "payload": payload})
+
+    def write(self) -> None:
+        """Writes what is pending; also before another service records its own event, to keep the order."""
+        audit.record_many(self.pending)
+        self.pending = []
+
+
+def _apply_step(case: BadReviewCase, step: StepRecord, events: _Events) -> None:
     if step.kind == "timer":
-        audit.record(actor=actor, action="timer.fired", subject_type="case", subject_id=case.id,
-                     payload={"timer": step.bpmn_id, "name": step.name})
+        events.add("timer.fired", {"timer": step.bpmn_id, "name": step.name})
     effect = step.properties.get("effect", "")
     if effect == "not_adopted":
         evaluation = case.evaluation
         evaluation.adopted, evaluation.adoption_reason = False, step.data.get("adoption_reason")
-        audit.record(actor=actor, action="evaluation.not_adopted", subject_type="evaluation",
-                     subject_id=evaluation.id, payload={"case_id": case.id, "reason": evaluation.adoption_reason})
+        events.add("evaluation.not_adopted", {"case_id": case.id, "reason": evaluation.adoption_reason},
+                   subject_type="evaluation", subject_id=evaluation.id)
     elif effect == "overdue":
         case.overdue = True
-        audit.record(actor=actor, action="case.overdue", subject_type="case", subject_id=case.id,
-                     payload={"deadline": step.data.get("rectify_deadline")})
+        events.add("case.overdue", {"deadline": step.data.get("rectify_deadline")})
     elif effect.startswith("notify:"):
+        events.write()
         notifications.record(kind=effect.removeprefix("notify:"), case_id=case.id,
-                             org_unit_id=case.responsible_org_id, actor=actor,
+                             org_unit_id=case.responsible_org_id, actor=events.actor,
                              payload={"case_no": case.case_no, "deadline": step.data.get("rectify_deadline")})
     elif effect == "deadline_moved":
-        audit.record(actor=actor, action="deadline.moved", subject_type="case", subject_id=case.id,
-                     payload={"deadline": "rectify_deadline", "from": case.deadlines.get("rectify_deadline"),
-                              "to": step.data.get("rectify_deadline")})
+        events.add("deadline.moved", {"deadline": "rectify_deadline", "from": case.deadlines.get("rectify_deadline"),
+                                      "to": step.data.get("rectify_deadline")})
     outcome = step.properties.get("outcome")
     if step.kind == "end" and outcome in OUTCOMES:
         case.status, case.closed_at = OUTCOMES[outcome], now()
-        audit.record(actor=actor, action="case.ended", subject_type="case", subject_id=case.id,
-                     payload={"status": str(case.status), "end": step.bpmn_id})
+        events.add("case.ended", {"status": str(case.status), "end": step.bpmn_id})
 
 
 def _due_of(properties: dict[str, str], data: dict) -> tuple[datetime | None, bool]:
@@ -84,7 +100,8 @@ def is_provisional(start_iso: str | None, due: datetime) -> bool:
     return bool(get_calendar().missing_years(min(start, end), max(start, end)))
 
 
-def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> None:
+def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, events: _Events) -> list[CaseTask]:
+    """Mirrors the ready human tasks into rows; returns the rows open after the step."""
     open_rows = {t.task_uuid: t for t in db.session.scalars(
         select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == TaskState.open))}
     ready = {t.uuid: t for t in workflow.ready_human_tasks()}
@@ -92,56 +109,72 @@ def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> None
     for uuid, row in open_rows.items():
         if uuid not in ready:
             row.state, row.closed_at = TaskState.cancelled, moment
-            audit.record(actor=actor, action="task.cancelled", subject_type="case", subject_id=case.id,
-                         payload={"task_id": row.id, "task": row.bpmn_id})
+            events.add("task.cancelled", {"task_id": row.id, "task": row.bpmn_id})
+    still_open, changes = [], []  # (row, unit) for an opened task, (row, (action, payload)) for a changed due
     for uuid, human in ready.items():
         due, provisional = _due_of(human.properties, human.data)
         row = open_rows.get(uuid)
-        if row is not None:
-            _update_due(case, row, due, provisional, actor)
-            continue
-        unit = routing.org_for(case, human.lane, human.properties, human.data)
-        row = CaseTask(case_id=case.id, task_uuid=uuid, bpmn_id=human.bpmn_id, name=human.name,
-                       lane=human.lane or "", roles=routing.roles_for(human.lane, human.properties),
-                       form=human.properties.get("form", human.bpmn_id), org_unit_id=unit.id, org_path=unit.path,
-                       due_at=due, due_provisional=provisional, opened_at=moment)
-        db.session.add(row)
-        db.session.flush()
-        audit.record(actor=actor, action="task.opened", subject_type="case", subject_id=case.id,
-                     payload={"task_id": row.id, "task": row.bpmn_id, "name": row.name, "org_unit": unit.code,
-                              "due_at": _iso(due), "provisional": provisional})
+        if row is None:
+            unit = routing.org_for(case, human.lane, human.properties, human.data)
+            row = CaseTask(case_id=case.id, task_uuid=uuid, bpmn_id=human.bpmn_id, name=human.name,
+                           lane=human.lane or "", roles=routing.roles_for(human.lane, human.properties),
+                           form=human.properties.get("form", human.bpmn_id), org_unit_id=unit.id,
+                           org_path=unit.path, due_at=due, due_provisional=provisional, opened_at=moment)
+            db.session.add(row)
+            changes.append((row, unit))
+        else:
+            changes += _due_changes(row, due, provisional)
+        still_open.append(row)
+    if any(isinstance(change, OrgUnit) for _row, change in changes):
+        db.session.flush()  # the new rows' ids, for their events
+    for row, change in changes:
+        if isinstance(change, OrgUnit):
+            events.add("task.opened", {"task_id": row.id, "task": row.bpmn_id, "name": row.name,
+                                       "org_unit": change.code, "due_at": _iso(row.due_at),
+                                       "provisional": row.due_provisional})
+        else:
+            events.add(*change)
+    return still_open
 
 
-def _update_due(case: BadReviewCase, row: CaseTask, due: datetime | None, provisional: bool, actor: str) -> None:
+def _due_changes(row: CaseTask, due: datetime | None, provisional: bool) -> list[tuple[CaseTask, tuple]]:
     """A moved deadline is recorded; so is a provisional one that the official calendar confirmed unchanged."""
     if row.due_at != due:
-        audit.record(actor=actor, action="deadline.moved", subject_type="case", subject_id=case.id,
-                     payload={"task_id": row.id, "task": row.bpmn_id, "from": _iso(row.due_at), "to": _iso(due)})
+        change = ("deadline.moved", {"task_id": row.id, "task": row.bpmn_id, "from": _iso(row.due_at),
+                                     "to": _iso(due)})
     elif row.due_provisional and not provisional:
-        audit.record(actor=actor, action="deadline.confirmed", subject_type="case", subject_id=case.id,
-                     payload={"task_id": row.id, "task": row.bpmn_id, "due_at": _iso(due)})
+        change = ("deadline.confirmed", {"task_id": row.id, "task": row.bpmn_id, "due_at": _iso(due)})
+    else:
+        change = None
     row.due_at, row.due_provisional = due, provisional
+    return [(row, change)] if change else []
 
 
 def _sync_timers(case: BadReviewCase, workflow: CaseWorkflow) -> None:
-    db.session.execute(delete(CaseTimer).where(CaseTimer.case_id == case.id))
-    for timer in workflow.waiting_timers():
-        db.session.add(CaseTimer(case_id=case.id, task_uuid=timer.uuid, bpmn_id=timer.bpmn_id, due_at=timer.due_at))
+    """Mirrors the waiting timers: rows of timers that are gone are deleted, moved ones updated, new ones added."""
+    rows = {t.task_uuid: t for t in db.session.scalars(select(CaseTimer).where(CaseTimer.case_id == case.id))}
+    waiting = {t.uuid: t for t in workflow.waiting_timers()}
+    gone = [row.id for uuid, row in rows.items() if uuid not in waiting]
+    if gone:
+        db.session.execute(delete(CaseTimer).where(CaseTimer.id.in_(gone)))
+    for uuid, timer in waiting.items():
+        row = rows.get(uuid)
+        if row is None:
+            db.session.add(CaseTimer(case_id=case.id, task_uuid=uuid, bpmn_id=timer.bpmn_id, due_at=timer.due_at))
+        elif row.due_at != timer.due_at:
+            row.due_at = timer.due_at
 
 
-def _sync_summary(case: BadReviewCase, workflow: CaseWorkflow, actor: str) -> None:
+def _sync_summary(case: BadReviewCase, workflow: CaseWorkflow, open_tasks: list[CaseTask], events: _Events) -> None:
     data = workflow.current_data()
     deadlines = {k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)}
     if deadlines != (case.deadlines or {}):
         changed = {k: v for k, v in deadlines.items() if (case.deadlines or {}).get(k) != v}
         if changed:
-            audit.record(actor=actor, action="deadlines.set", subject_type="case", subject_id=case.id,
-                         payload=changed)
+            events.add("deadlines.set", changed)
         case.deadlines = deadlines
     if isinstance(data.get("category"), str):
         case.category = data["category"]
-    open_tasks = [t for t in db.session.scalars(select(CaseTask).where(
-        CaseTask.case_id == case.id, CaseTask.state == TaskState.open)).all()]
     case.stage = "、".join(sorted({t.name for t in open_tasks})) or None
     dues = [t for t in open_tasks if t.due_at is not None]
     first = min(dues, key=lambda t: t.due_at) if dues else None
