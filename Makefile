@@ -11,7 +11,7 @@ PORT = 5000
 CHROMIUM ?= /usr/bin/chromium
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: serve test install lint bench load-idle browser
+.PHONY: serve test install lint bench load load-idle browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: install
 	$(BIN)/python tests/benchmarks/bench_deadline.py
 	$(BIN)/python tests/benchmarks/bench_pages.py
 	$(BIN)/python tests/benchmarks/bench_write_path.py
+
+# Single-post intake on 2 and 4 worker processes against PostgreSQL (HCP_BENCH_DATABASE_URL: a throwaway database on
+# that server; or HCP_DATABASE_URL), with the check that nothing was lost or stored twice; then the idle connections.
+load: install load-idle
+	$(BIN)/python tests/load/intake_workers.py
 
 # The production server holds 1,000 idle and 300 trickling connections while answering its health check (SQLite).
 load-idle: install

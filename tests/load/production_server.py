@@ -20,22 +20,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def cli(args: list[str], env: dict[str, str]) -> str:
+def cli(args: list[str], env: dict[str, str], check: bool = True) -> str:
+    """Runs a `haochaping` command; its output (standard error too when ``check`` is off)."""
     done = subprocess.run(CLI + args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
+    if check and done.returncode != 0:
         raise RuntimeError(f"haochaping {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return done.stdout if check else done.stdout + done.stderr
 
 
 class ProductionServer:
     """``with ProductionServer(database_url, workers=2, workdir=path) as server: server.url``"""
 
     def __init__(self, database_url: str, *, workers: int, workdir: Path, threads: int | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 scheduler: bool = True, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.threads = threads
+        self.scheduler = scheduler
         self.log_path = workdir / f"server-{self.port}.log"
         self.env = {**os.environ, "HCP_ENV": "development", "HCP_DATABASE_URL": database_url,
                     "HCP_SCHEDULER_LOCK_FILE": str(workdir / "scheduler.lock"), **(extra_env or {})}
@@ -45,6 +47,8 @@ class ProductionServer:
         args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         if self.threads:
             args += ["--threads", str(self.threads)]
+        if not self.scheduler:
+            args.append("--no-scheduler")
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(CLI + args, cwd=REPO_ROOT, env=self.env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
