@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Job:
     id: str
-    func: Callable[[], None]
+    func: Callable[[], object]
     trigger: CronTrigger
     description: str
 
@@ -62,7 +62,7 @@ def _calendar_coverage() -> None:
         log.warning("working-day calendar has no data for %s: deadlines in it are provisional", year)
 
 
-def _case_timers() -> None:
+def _case_timers() -> str | None:
     from flask import current_app
 
     from app.case.jobs import fire_due_timers
@@ -74,17 +74,18 @@ def _case_timers() -> None:
         # in the meantime are caught here.
         recompute_all(actor="scheduler")
         db.session.commit()
-    fire_due_timers()
+    fired = fire_due_timers()
+    return f"timers fired in {fired} cases" if fired else None
 
 
-def _call(path: str) -> Callable[[], None]:
+def _call(path: str) -> Callable[[], object]:
     """A job that imports its function when it runs, so the job table loads no domain modules."""
     module_name, _, name = path.rpartition(".")
 
-    def run() -> None:
+    def run() -> object:
         import importlib
 
-        getattr(importlib.import_module(module_name), name)()
+        return getattr(importlib.import_module(module_name), name)()
 
     run.__name__ = name
     return run
@@ -119,10 +120,16 @@ JOBS: tuple[Job, ...] = (
 
 
 def run_job(app, job: Job) -> None:
+    """One run of a job in its own app context. Quiet when there was nothing to do: each run is logged at
+    DEBUG, work done (a job's non-empty result) at INFO, failures with their traceback."""
     with app.app_context():
         try:
-            job.func()
+            result = job.func()
             db.session.commit()
+            if result:
+                log.info("job %s: %s", job.id, result)
+            else:
+                log.debug("job %s: nothing to do", job.id)
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", job.id)
@@ -132,6 +139,7 @@ def run_job(app, job: Job) -> None:
 
 def start_scheduler(app) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it announces every run at INFO
     for job in JOBS:
         scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.description,
                           coalesce=True, max_instances=1, replace_existing=True)

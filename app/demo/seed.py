@@ -92,6 +92,11 @@ class Visit:
     received_at: datetime | None = None
 
 
+def present() -> bool:
+    """Whether this database holds the demo slice (its fictional province)."""
+    return org_service.find_by_code(cat.PROVINCE[0]) is not None
+
+
 def run(*, cases: int, seed: int, bad_rate: float = BAD_RATE) -> str:
     """Seeds the demo up to the clock's now; ``bad_rate`` (tests raise it) scales the share of bad reviews."""
     province = org_service.find_by_code(cat.PROVINCE[0])

@@ -33,6 +33,8 @@ def serve(app, host, port, workers, threads, no_scheduler: bool) -> None:
     database = db.engine.url.render_as_string(hide_password=True)
     click.echo(f"好差评服务运行于 http://{options.host}:{options.port}  ({options.workers} 个进程 × "
                f"{options.threads} 线程，定时任务{'开启' if with_scheduler else '关闭'}，数据库: {database})")
+    if _demo_present():
+        click.echo("演示数据：各角色的演示账号和密码见 README.md「演示账号」一节（仅限演示，正式部署前请删除）")
     try:
         run_server(app, options, with_scheduler=with_scheduler)
     except ServerError as err:
@@ -57,3 +59,16 @@ def scheduler(app) -> None:
     if running is not None:
         running.shutdown(wait=True)
     click.echo("定时任务已停止 / scheduler stopped")
+
+
+def _demo_present() -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.demo import seed
+
+    try:
+        return seed.present()
+    except SQLAlchemyError:  # not migrated yet
+        return False
+    finally:
+        db.session.rollback()  # end the read: SQLite's write lock must not be held while serving

@@ -116,3 +116,4 @@ def test_serve_answers_health_checks_on_the_given_port(database):
         server.terminate()
         output = server.communicate(timeout=10)[0].decode()
     assert f"http://127.0.0.1:{port}" in output
+    assert "数据库: sqlite" in output or "数据库: postgresql" in output
