@@ -10,7 +10,6 @@ from app.audit import verify_chain
 from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import ConflictError, ValidationError
-from app.org import service as org_service
 from app.user import service as user_service
 from app.user.models import AccountKind
 
@@ -197,39 +196,3 @@ def test_no_audit_record_holds_a_password_or_a_token_secret(world):
     for secret in (NEW_PASSWORD, issued.plaintext.split("_", 2)[2], issued.token.secret_hash):
         assert secret not in payloads
     assert verify_chain().ok
-
-
-# --- org units -----------------------------------------------------------------------------------------
-
-def test_creating_a_unit_records_it(world):
-    unit = org_service.create(code="A-EDU", name="甲县教育局", level="department", parent=world.units["A"],
-                              actor=ADMIN)
-    assert unit.path == f"{world.units['A'].path}{unit.id}/"
-    event = _last("org_unit.created")
-    assert event.actor == ADMIN and event.subject_type == "org_unit" and event.subject_id == str(unit.id)
-    assert event.payload == {"code": "A-EDU", "name": "甲县教育局", "level": "department", "parent": "A",
-                             "supervises": None}
-
-
-def test_a_taken_unit_code_is_a_409_on_the_code_field(world):
-    with pytest.raises(ValidationError) as err:
-        org_service.create(code="A-HR", name="又一个", level="department", parent=world.units["A"])
-    assert err.value.status == 409 and err.value.fields == {"code": ["机构编码已存在"]}
-
-
-def test_a_unit_needs_a_valid_code_name_and_level(world):
-    count = _count("org_unit.created")
-    with pytest.raises(ValidationError) as err:
-        org_service.create(code="a b", name="", level="planet", parent=world.units["A"])
-    assert set(err.value.fields) == {"code", "name", "level"}
-    assert _count("org_unit.created") == count
-
-
-def test_renaming_a_unit_records_the_old_and_new_names(world):
-    unit = world.units["A-MKT"]
-    org_service.rename(unit, name="甲县市场监督管理局", actor=ADMIN)
-    assert unit.name == "甲县市场监督管理局" and unit.code == "A-MKT"
-    assert _last("org_unit.renamed").payload == {"code": "A-MKT", "from": "甲县市场监管局", "to": "甲县市场监督管理局"}
-    with pytest.raises(ValidationError) as err:
-        org_service.rename(unit, name="   ", actor=ADMIN)
-    assert "name" in err.value.fields
