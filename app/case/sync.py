@@ -5,6 +5,7 @@ The model declares what a step means (task properties ``due``, ``roles``, ``assi
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -24,16 +25,21 @@ from app.workflow import CaseWorkflow, StepRecord
 OUTCOMES = {"not_adopted": CaseStatus.not_adopted, "closed": CaseStatus.closed}
 
 
-def after_step(case: BadReviewCase, workflow: CaseWorkflow, steps: list[StepRecord], *, actor: str) -> None:
-    events = _Events(actor, case.id)
+def after_step(case: BadReviewCase, workflow: CaseWorkflow, steps: list[StepRecord], *, actor: str,
+               events: Iterable[tuple[str, dict]] = ()) -> None:
+    """Mirrors the step; ``events`` are the command's own audit events (action, payload) about the case,
+    written first, in the same round trip as the step's."""
+    log = _Events(actor, case.id)
+    for action, payload in events:
+        log.add(action, payload)
     for step in steps:
-        _apply_step(case, step, events)
-    open_tasks = _sync_tasks(case, workflow, events)
+        _apply_step(case, step, log)
+    open_tasks = _sync_tasks(case, workflow, log)
     _sync_timers(case, workflow)
-    _sync_summary(case, workflow, open_tasks, events)
+    _sync_summary(case, workflow, open_tasks, log)
     _remember_provisional(case, workflow)
     case.state_json, case.serializer_version = workflow.dump()
-    events.write()
+    log.write()
     db.session.flush()
 
 

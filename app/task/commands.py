@@ -58,9 +58,8 @@ def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
     steps = workflow.complete(task.task_uuid, data)
     task.state, task.closed_at = TaskState.completed, now()
     task.completed_by_id, task.submitted = principal.user.id, data
-    audit.record(actor=principal.label, action="task.completed", subject_type="case", subject_id=case.id,
-                 payload={"task_id": task.id, "task": task.bpmn_id, "name": task.name, "data": data})
-    sync.after_step(case, workflow, steps, actor=principal.label)
+    completed = {"task_id": task.id, "task": task.bpmn_id, "name": task.name, "data": data}
+    sync.after_step(case, workflow, steps, actor=principal.label, events=[("task.completed", completed)])
     return task
 
 

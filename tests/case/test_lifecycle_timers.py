@@ -66,6 +66,19 @@ def test_after_downtime_the_job_catches_up_without_duplicates(app, open_case):
                              .where(Notification.case_id == case.case_id)) == 1
 
 
+def test_the_job_takes_cases_earliest_due_first_each_once_and_none_not_yet_due(app, open_case, clock):
+    from app.case.lifecycle import due_case_ids
+
+    later = _rectifying(open_case, at=local(2026, 11, 17, 9, 0))  # Tuesday: due a day after the Monday case
+    earlier = _rectifying(open_case)
+    clock.set(local(2026, 11, 30, 9, 0))  # both cases have their reminder and their deadline due
+    assert due_case_ids() == [earlier.case_id, later.case_id]
+    assert due_case_ids(limit=1) == [earlier.case_id]
+    clock.set(local(2026, 11, 20, 9, 0))
+    assert due_case_ids() == []
+    assert later.tick(app, local(2026, 11, 30, 9, 0)) == 2  # the job fires both cases
+
+
 def test_an_approved_extension_moves_the_deadline_and_its_timers(app, open_case, clock):
     case = _rectifying(open_case)
     clock.set(local(2026, 11, 18, 10, 0))
