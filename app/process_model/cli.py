@@ -54,7 +54,8 @@ def list_versions(process_id: str) -> None:
     """The versions of PROCESS_ID, newest first, with their diff summary."""
     for model in versions.all_versions(process_id):
         diff = model.diff_summary or {}
-        limits = "，".join(f"{c['name']} {c['from']}→{c['to']}" for c in diff.get("limits_changed", []))
+        limits = "；".join([c["text"] for c in diff.get("parameters_changed", [])]
+                          + [f"{c['name']} {c['from']}→{c['to']}" for c in diff.get("limits_changed", [])])
         click.echo(f"v{model.version}  {model.status}  {model.created_at:%Y-%m-%d %H:%M}  {model.created_by}  "
                    f"{model.comment or ''}  新增 {len(diff.get('tasks_added', []))} 删除 "
                    f"{len(diff.get('tasks_removed', []))} 修改 {len(diff.get('tasks_changed', []))}"

@@ -12,14 +12,16 @@ from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.policy import calendar as calendar_uploads
 from app.policy import profiles
-from app.process_model import diffs, versions
+from app.process_model import rule_pages, versions
 from app.process_model.models import ModelStatus
+from app.process_model.rule_pages import rule_view
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.workflow.errors import ModelError
 from app.workflow.xmlsafe import MAX_XML_BYTES
 
 bp = Blueprint("model_pages", __name__, url_prefix="/models")
+bp.add_url_rule("/<process_id>/v<int:version>/parameters", view_func=rule_pages.change_parameters, methods=["POST"])
 
 POLICY = (Role.policy_admin,)
 MAX_JSON_CHARS = 1_000_000
@@ -36,8 +38,7 @@ def index():
 @roles_required(*POLICY)
 def version(process_id: str, version: int):
     model = versions.get_version(process_id, version)
-    return render_template("models/version.html", model=model,
-                           limits=diffs.describe_limits(model.bpmn_xml, model.process_id))
+    return render_template("models/version.html", model=model, **rule_view(model))
 
 
 @bp.get("/<process_id>/v<int:version>/bpmn")
@@ -70,8 +71,7 @@ def change(process_id: str, version: int, action: str):
     except ModelError as err:
         db.session.rollback()
         model = versions.get_version(process_id, version)
-        return render_template("models/version.html", model=model, problems=err.problems,
-                               limits=diffs.describe_limits(model.bpmn_xml, model.process_id)), 422
+        return render_template("models/version.html", model=model, problems=err.problems, **rule_view(model)), 422
     db.session.commit()
     return redirect(url_for("model_pages.version", process_id=process_id, version=version))
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.clock import now
 from app.process_model.modelinfo import BPMN, HUMAN_TASKS, SPIFF, ModelInfo
+from app.workflow.registry import PARAMETER_PREFIX
 from app.workflow.script_env import make_script_engine
 
 SAMPLE_ORG = "SAMPLE"
@@ -21,7 +22,7 @@ def start_data() -> dict[str, Any]:
 
 def sample_data(info: ModelInfo, forms: dict[str, Any]) -> dict[str, Any]:
     environment = make_script_engine().environment
-    data = start_data()
+    data = {**model_parameters(info), **start_data()}
     for node_id in info.breadth_first():
         node = info.nodes[node_id]
         element = info.element(node_id)
@@ -41,6 +42,16 @@ def sample_data(info: ModelInfo, forms: dict[str, Any]) -> dict[str, Any]:
             for item in loop.iterfind(f"{{{BPMN}}}inputDataItem"):
                 data.setdefault(item.get("name") or item.get("id") or "item", SAMPLE_ORG)
     return data
+
+
+def model_parameters(info: ModelInfo) -> dict[str, Any]:
+    """The rule parameters the engine puts into a new case's start data (numbers only; others fail validation)."""
+    found: dict[str, Any] = {}
+    for node in info.nodes.values():
+        for name, value in node.properties.items():
+            if name.startswith(PARAMETER_PREFIX) and value.strip().lstrip("-").isdigit():
+                found.setdefault(name[len(PARAMETER_PREFIX):], int(value))
+    return found
 
 
 def sample_value(schema: Any) -> Any:

@@ -24,13 +24,15 @@ class ModelVersionSchema(Schema):
     retired_at = fields.DateTime(allow_none=True)
     validation = fields.Dict(allow_none=True, metadata={"description": "{ok, problems, tests_run, checked_at}"})
     diff_summary = fields.Dict(allow_none=True, metadata={
-        "description": "与上一版本相比：tasks_added / tasks_removed / tasks_changed / limits_changed / forms_changed"})
+        "description": "与上一版本相比：tasks_added / tasks_removed / tasks_changed / limits_changed / forms_changed"
+                       " / parameters_changed"})
 
 
 class ModelVersionDetailSchema(ModelVersionSchema):
     forms = fields.Dict()
     test_cases = fields.Dict(allow_none=True)
-    limits = fields.Dict(metadata={"description": "模型脚本中以常量给出的时限参数"})
+    limits = fields.Dict(metadata={"description": "模型脚本中以常量给出的数值"})
+    parameters = fields.Dict(metadata={"description": "时限参数（模型 init 任务的 parameter: 属性）：名称 → 数值"})
 
 
 class ModelUploadSchema(Schema):

@@ -79,6 +79,7 @@ def validate(bpmn_xml: str | bytes, forms: Any, process_id: str, *, test_cases: 
         report.add(process_id, f"文档中没有 id 为 {process_id} 的流程（bpmn:process）")
         return report
     _check_lanes(info, report)
+    _check_parameters(text, process_id, report)
     _check_user_tasks(info, forms, report)
     safe = _check_expressions(info, forms, report)
     _check_data_flow(info, forms, report)
@@ -154,6 +155,12 @@ def _check_schema_and_engine(root: etree._Element, process_id: str, source: str,
     problems = engine_problems(root, process_id, source)
     report.problems.extend(problems)
     return not problems
+
+
+def _check_parameters(xml: str, process_id: str, report: ValidationReport) -> None:
+    from app.process_model import parameters
+
+    report.problems.extend(parameters.problems(parameters.read(xml, process_id)))
 
 
 def _check_lanes(info: ModelInfo, report: ValidationReport) -> None:

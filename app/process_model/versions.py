@@ -16,7 +16,7 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError
-from app.process_model import diffs, validation
+from app.process_model import diffs, parameters, validation
 from app.process_model.models import ModelStatus, ProcessModel
 from app.settings import PROJECT_ROOT
 from app.workflow.errors import ModelError
@@ -208,7 +208,8 @@ def present(model: ProcessModel, *, detail: bool = False) -> dict[str, Any]:
     row["status"] = str(model.status)
     if detail:
         row.update(forms=model.forms, test_cases=model.test_cases,
-                   limits=diffs.describe_limits(model.bpmn_xml, model.process_id))
+                   limits=diffs.describe_limits(model.bpmn_xml, model.process_id),
+                   parameters=parameters.read(model.bpmn_xml, model.process_id))
     return row
 
 

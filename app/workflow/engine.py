@@ -77,7 +77,8 @@ class CaseWorkflow:
     def start(cls, bundle: ModelBundle, data: dict[str, Any]) -> tuple[CaseWorkflow, list[StepRecord]]:
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=make_script_engine())
         instance = cls(bundle, workflow)
-        instance.wf.get_next_task(state=TaskState.READY).data.update(data)
+        # The model's rule parameters (its init script applies the policy profile over them), then the case facts.
+        instance.wf.get_next_task(state=TaskState.READY).data.update({**bundle.parameters, **data})
         with recording_calculations() as log:
             steps = instance._advance()
         instance.calculations = log

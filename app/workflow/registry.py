@@ -44,6 +44,11 @@ class ModelBundle:
     checksum: str = ""
 
     @cached_property
+    def parameters(self) -> dict[str, int]:
+        """The model's rule parameters (``parameter:<name>`` properties): start data every new case receives."""
+        return model_parameters(self.spec.task_specs.values())
+
+    @cached_property
     def spec_json(self) -> str:
         return json.dumps(self.spec_dict, sort_keys=True)
 
@@ -52,6 +57,22 @@ class ModelBundle:
         for sub in self.subprocess_specs.values():
             specs.extend(sub.task_specs.values())
         return [s for s in specs if getattr(s, "manual", False) and getattr(s, "bpmn_id", None)]
+
+
+PARAMETER_PREFIX = "parameter:"
+
+
+def model_parameters(task_specs) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for task_spec in task_specs:
+        for name, value in _properties(task_spec).items():
+            if name.startswith(PARAMETER_PREFIX):
+                try:
+                    found.setdefault(name[len(PARAMETER_PREFIX):], int(value))
+                except ValueError:
+                    raise ModelError("时限参数无效", [{"element": getattr(task_spec, "bpmn_id", "") or "",
+                                                      "message": f"参数 {name} 的值 {value!r} 不是整数"}]) from None
+    return found
 
 
 def checksum(bpmn_xml: str, forms: dict[str, Any]) -> str:
@@ -79,6 +100,7 @@ def parse(bpmn_xml: str, forms: dict[str, Any], process_id: str, source: str = "
                                             "message": str(err).splitlines()[0]}]) from None
     bundle = ModelBundle(process_id, bpmn_xml, forms, spec, subprocess_specs, spec_dict={},
                          checksum=checksum(bpmn_xml, forms))
+    bundle.parameters  # noqa: B018 - a parameter that is not a number is reported now, not at the first case
     missing = [s.bpmn_id for s in bundle.user_task_specs()
                if _properties(s).get("form", s.bpmn_id) not in forms]
     if missing:

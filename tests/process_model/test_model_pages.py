@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.db import db
+from app.process_model import parameters
 from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
@@ -62,20 +63,21 @@ def test_an_edited_model_is_saved_as_a_draft_and_deployed_from_its_page(signed_i
     client = signed_in("policy_c")
     xml, _ = read_model_files(BPMN)
     shipped_tests = json.loads(BPMN.with_suffix(".test.json").read_text(encoding="utf-8"))
-    changed = xml.replace('"general": 5', '"general": 3')
+    changed = parameters.write(xml, {"limit_general_days": 3})
+    written = json.loads(json.dumps(shipped_tests))
+    written["cases"][0]["steps"][2]["expect"]["due"]["rectify"] = "2026-10-13T16:00:00+00:00"
 
-    checked = client.post("/models/bad_review/edit", data=_editor_form(client, changed, intent="check"))
-    assert checked.status_code == 422 and "2026-10-13T16:00:00+00:00" in checked.get_data(as_text=True)
+    checked = client.post("/models/bad_review/edit", data=_editor_form(client, changed, intent="check", tests=written))
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 422 and "“整改落实”的期限应为 2026年10月14日 00:00" in html
 
-    first = json.loads(json.dumps(shipped_tests["cases"][0]).replace("2026-10-13T16:00:00+00:00",
-                                                                     "2026-10-10T16:00:00+00:00"))
-    tests = {"cases": [first, shipped_tests["cases"][1]]}
+    tests = shipped_tests  # they follow the parameters
     checked = client.post("/models/bad_review/edit", data=_editor_form(client, changed, intent="check", tests=tests))
     assert checked.status_code == 200 and "校验通过" in checked.get_data(as_text=True)
     saved = client.post("/models/bad_review/edit", data=_editor_form(client, changed, intent="save", tests=tests))
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/models/bad_review/v2")
     page = client.get("/models/bad_review/v2").get_data(as_text=True)
-    assert "limit_days.general" in page and "草稿" in page
+    assert "一般差评整改时限：5 个工作日 → 3 个工作日" in page and "草稿" in page
 
     deployed = client.post("/models/bad_review/v2/deploy",
                            data={"csrf_token": csrf_token(client, "/models/bad_review/v2")})
@@ -115,3 +117,25 @@ def test_the_migration_page_moves_selected_cases(signed_in, open_case):
                               "case_id": str(case.case_id)})
     assert moved.status_code == 302
     assert case.case.process_model_id == db.session.scalar(select(ProcessModel.id).where(ProcessModel.version == 2))
+
+
+def test_a_limit_changed_in_the_parameter_form_becomes_a_validated_draft(signed_in, open_case):
+    open_case(at=local(2026, 11, 16, 9, 0))
+    client = signed_in("policy_c")
+    page = client.get("/models/bad_review/v1").get_data(as_text=True)
+    assert "一般差评整改时限" in page and "工作日" in page and "GB/T 39735-2020" in page and "补充评价期限" in page
+    form = {key: str(value) for key, value in parameters.read(read_model_files(BPMN)[0], "bad_review").items()}
+    token = csrf_token(client, "/models/bad_review/v1")
+    wrong = client.post("/models/bad_review/v1/parameters",
+                        data={**form, "limit_general_days": "三", "csrf_token": token})
+    assert wrong.status_code == 422 and "一般差评整改时限必须是整数" in wrong.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ProcessModel)) == 1
+
+    saved = client.post("/models/bad_review/v1/parameters",
+                        data={**form, "limit_general_days": "3", "csrf_token": token})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/models/bad_review/v2")
+    draft = db.session.scalar(select(ProcessModel).where(ProcessModel.version == 2))
+    assert draft.status == ModelStatus.draft and draft.validation["ok"] and draft.validation["tests_run"] > 10
+    assert parameters.read(draft.bpmn_xml, "bad_review")["limit_general_days"] == 3
+    assert draft.comment == "一般差评整改时限：5 个工作日 → 3 个工作日"
+    assert "一般差评整改时限：5 个工作日 → 3 个工作日" in client.get("/models/bad_review/v2").get_data(as_text=True)

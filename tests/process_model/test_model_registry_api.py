@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.db import db
+from app.process_model import parameters
 from app.process_model.models import ModelStatus, ProcessModel
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
@@ -23,12 +24,6 @@ URL = "/api/v1/models/bad_review"
 def shipped():
     xml, forms = read_model_files(BPMN)
     return xml, forms, json.loads(BPMN.with_suffix(".test.json").read_text(encoding="utf-8"))
-
-
-def three_day_tests(tests: dict) -> dict:
-    """The shipped test cases a policy officer keeps when the general limit becomes 3 working days."""
-    first = json.loads(json.dumps(tests["cases"][0]).replace("2026-10-13T16:00:00+00:00", "2026-10-10T16:00:00+00:00"))
-    return {"cases": [first, tests["cases"][1]]}
 
 
 def versions_count() -> int:
@@ -45,15 +40,17 @@ def test_a_shorter_general_limit_is_validated_deployed_and_applies_to_new_cases_
         api, world, open_case, shipped):
     xml, _, tests = shipped
     before = open_case(at=local(2026, 11, 16, 9, 0))
-    body = {"bpmn_xml": xml.replace('"general": 5', '"general": 3'), "test_cases": three_day_tests(tests),
+    # The shipped test cases follow the model's parameters: they hold unchanged.
+    body = {"bpmn_xml": parameters.write(xml, {"limit_general_days": 3}), "test_cases": tests,
             "comment": "一般差评整改时限改为 3 个工作日"}
     created = api.post(f"{URL}/versions", json=body, headers=world.headers("policy_c"))
     assert created.status_code == 201, created.json
     draft = created.json
     assert draft["status"] == "draft" and draft["version"] == 2 and draft["validation"]["ok"] is True
-    assert {"name": "limit_days.general", "from": 5, "to": 3} in draft["diff_summary"]["limits_changed"]
-    assert any(t["id"] == "init" and "脚本" in t["changes"] for t in draft["diff_summary"]["tasks_changed"])
-    assert draft["limits"]["limit_days.general"] == 3
+    changed = [c["text"] for c in draft["diff_summary"]["parameters_changed"]]
+    assert changed == ["一般差评整改时限：5 个工作日 → 3 个工作日"]
+    assert draft["diff_summary"]["tasks_changed"] == []
+    assert draft["validation"]["tests_run"] == len(tests["cases"])
 
     deployed = api.post(f"{URL}/versions/2/deploy", headers=world.headers("policy_c"))
     assert deployed.status_code == 200 and deployed.json["status"] == "deployed"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.process_model import validation
+from app.process_model import parameters, validation
 from app.workflow.registry import read_model_files
 from app.workflow.xmlsafe import MAX_XML_BYTES
 
@@ -129,11 +129,32 @@ def test_form_rules_pass_the_sandbox_too(app, shipped):
     assert "表单规则" in _messages(xml, hostile, "rectify")
 
 
-def test_the_dry_run_reports_a_test_case_that_no_longer_holds(app, shipped):
+def test_the_shipped_test_cases_follow_a_changed_limit(app, shipped):
     xml, forms, tests = shipped
-    report = validation.validate(xml.replace('"general": 5', '"general": 3'), forms, "bad_review", test_cases=tests)
-    assert {p["element"] for p in report.problems} == {"tests"}
-    assert "rectify 的期限应为 2026-10-13T16:00:00+00:00" in report.problems[0]["message"]
+    report = validation.validate(parameters.write(xml, {"limit_general_days": 3}), forms, "bad_review",
+                                 test_cases=tests)
+    assert report.ok, report.problems
+    assert report.tests_run == len(tests["cases"])
+
+
+def test_the_dry_run_reports_a_failing_case_in_chinese_with_task_names_and_beijing_dates(app, shipped):
+    xml, forms, tests = shipped
+    written = json.loads(json.dumps(tests))
+    written["cases"][0]["steps"][2]["expect"]["due"]["rectify"] = "2026-10-13T16:00:00+00:00"
+    report = validation.validate(parameters.write(xml, {"limit_general_days": 3}), forms, "bad_review",
+                                 test_cases=written)
+    assert [p["element"] for p in report.problems] == ["tests"]
+    message = report.problems[0]["message"]
+    assert "第 3 步：“整改落实”的期限应为 2026年10月14日 00:00，实为 2026年10月11日 00:00" in message, message
+
+
+def test_a_parameter_out_of_range_or_not_a_number_is_named_in_chinese(app, shipped):
+    xml, forms, _ = shipped
+    report = validation.validate(parameters.write(xml, {"limit_general_days": 99}), forms, "bad_review")
+    assert [p["message"] for p in report.problems] == ["一般差评整改时限须在 1–30 个工作日之间，填写的是 99"]
+    broken = xml.replace('name="parameter:feedback_days" value="5"', 'name="parameter:feedback_days" value="五"')
+    messages = " ".join(p["message"] for p in validation.validate(broken, forms, "bad_review").problems)
+    assert "反馈时限必须是整数" in messages
 
 
 def test_the_dry_run_does_not_move_the_served_apps_clock(app, shipped, clock):

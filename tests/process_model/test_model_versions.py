@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from app.db import db
-from app.process_model import versions
+from app.process_model import parameters, versions
 from app.workflow.registry import read_model_files
 from tests.fixtures.lifecycle import local
 
@@ -12,8 +12,9 @@ from tests.fixtures.lifecycle import local
 def test_a_changed_general_limit_changes_new_cases_only(open_case, clock):
     before = open_case(at=local(2026, 11, 16, 9, 0))
     xml, forms = read_model_files(versions.DEFAULT_MODELS["bad_review"])
-    assert '"general": 5' in xml
-    model = versions.add_version(process_id="bad_review", bpmn_xml=xml.replace('"general": 5', '"general": 10'),
+    assert parameters.read(xml, "bad_review")["limit_general_days"] == 5
+    model = versions.add_version(process_id="bad_review",
+                                 bpmn_xml=parameters.write(xml, {"limit_general_days": 10}),
                                  forms=forms, source="test", actor="policy_c", comment="一般差评时限改为10个工作日")
     db.session.commit()
     after = open_case(at=local(2026, 11, 16, 9, 0))
