@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import joinedload, load_only
 
 from app.case import sync
 from app.case.models import BadReviewCase, CaseTimer
@@ -47,7 +47,9 @@ def lock(case_id: int) -> BadReviewCase:
                                 .values(lock_version=BadReviewCase.lock_version + 1))
     if result.rowcount == 0:
         raise NotFoundError("差评工单不存在")
-    case = db.session.get(BadReviewCase, case_id, populate_existing=True)
+    # The responsible unit comes along: most steps open a task routed by it.
+    case = db.session.get(BadReviewCase, case_id, populate_existing=True,
+                          options=[joinedload(BadReviewCase.responsible_org)])
     return case
 
 

@@ -7,6 +7,7 @@ a task property ``assignee_org`` names a data variable holding another unit's co
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.case.models import BadReviewCase
 from app.db import db
@@ -46,7 +47,8 @@ def org_for(case: BadReviewCase, lane: str | None, properties: dict[str, str], d
 
 def supervision_office_for(unit: OrgUnit) -> OrgUnit:
     """The nearest supervision office over ``unit``; the tree's root unit if none is configured."""
-    offices = db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))).all()
+    offices = db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))
+                                 .options(joinedload(OrgUnit.supervises))).all()
     covering = [o for o in offices if unit.is_within(o.supervises)]
     if covering:
         return max(covering, key=lambda o: len(o.supervises.path))

@@ -45,9 +45,10 @@ class TaskClaim(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, task_id):
         """认领任务"""
-        task = commands.claim(task_id, principal=current_principal())
+        # The answer is built before the commit, which would expire every row it reads.
+        answer = service.present(commands.claim(task_id, principal=current_principal()))
         db.session.commit()
-        return service.present(task)
+        return answer
 
 
 @blp.route("/<int:task_id>/unclaim")
@@ -55,9 +56,9 @@ class TaskUnclaim(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, task_id):
         """释放任务"""
-        task = commands.claim(task_id, principal=current_principal(), release=True)
+        answer = service.present(commands.claim(task_id, principal=current_principal(), release=True))
         db.session.commit()
-        return service.present(task)
+        return answer
 
 
 @blp.route("/<int:task_id>/complete")
@@ -66,6 +67,6 @@ class TaskComplete(MethodView):
     @blp.response(200, TaskReadSchema)
     def post(self, payload, task_id):
         """提交任务表单"""
-        task = commands.complete_task(task_id, payload["data"], principal=current_principal())
+        answer = service.present(commands.complete_task(task_id, payload["data"], principal=current_principal()))
         db.session.commit()
-        return service.present(task)
+        return answer
