@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from app.db import db
 from app.errors import DomainError
@@ -73,12 +74,13 @@ def _run(kind: Kind, *, file: Path, username: str, errors_path: Path | None, fmt
     if reader.columns is not None and reader.columns.ignored:
         click.echo(f"以下列不认识，已忽略：{'、'.join(reader.columns.ignored)}", err=True)
     run, resumed = runner.start(kind, path=file, sha256=sha256, principal=principal)
+    db.session.commit()
     if resumed:
         click.echo(f"继续上次中断的导入：已提交至第 {run.last_row} 行，从第 {run.last_row + 1} 行继续", err=True)
     loader = runner.Loader(run, kind, reader, principal, chunk_rows=chunk_rows)
     try:
         with _terminated_as_interrupt(), _progress(reader.estimated_rows, run.rows_read, kind) as advance:
-            summary = loader.load(advance)
+            summary = _load(loader, advance)
     except KeyboardInterrupt:
         db.session.rollback()
         click.echo(f"已中断：已提交至第 {run.last_row} 行；再次运行同一命令将从第 {run.last_row + 1} 行继续", err=True)
@@ -87,6 +89,26 @@ def _run(kind: Kind, *, file: Path, username: str, errors_path: Path | None, fmt
         db.session.rollback()
         _fail(f"{err}（已提交至第 {run.last_row} 行）")
     _finish(summary, kind, errors_path or report.default_path(file), run)
+
+
+def _load(loader: runner.Loader, advance) -> runner.Summary:
+    """Each chunk in its own transaction with the run's progress: an interrupt loses at most the open chunk."""
+    for chunk in loader.chunks():
+        _commit_chunk(loader, chunk)
+        advance(len(chunk))
+    summary = loader.finish()
+    db.session.commit()
+    return summary
+
+
+def _commit_chunk(loader: runner.Loader, chunk) -> None:
+    try:
+        loader.write(chunk)
+        db.session.commit()
+    except IntegrityError:  # another writer added some of these rows meanwhile: written again, they are present
+        db.session.rollback()
+        loader.write(chunk)
+        db.session.commit()
 
 
 def _finish(summary: runner.Summary, kind: Kind, report_path: Path, run) -> None:

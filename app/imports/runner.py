@@ -1,16 +1,15 @@
-"""Loading a file in chunks: each chunk's rows are checked with the API schema, written set-wise with their
-audit records and committed together with the run's progress and the chunk's rejected rows. An interrupted
-load leaves a run at its last committed row; loading the same file again continues after it."""
+"""Loading a file in chunks: each chunk's rows are checked with the API schema and written set-wise with their
+audit records, the run's progress and the chunk's rejected rows, for the command to commit together. An
+interrupted load leaves its run at the last committed row; loading the same file again continues after it."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.clock import now
@@ -53,7 +52,7 @@ def find_unfinished(kind: Kind, sha256: str) -> ImportRun | None:
 
 
 def start(kind: Kind, *, path: Path, sha256: str, principal: Principal) -> tuple[ImportRun, bool]:
-    """Continues the interrupted load of this file (True), or starts a new one (False); audited, committed."""
+    """Continues the interrupted load of this file (True), or starts a new one (False); audited."""
     run = find_unfinished(kind, sha256)
     moment = now()
     if run is None:
@@ -66,12 +65,11 @@ def start(kind: Kind, *, path: Path, sha256: str, principal: Principal) -> tuple
     else:
         action, payload = "import.resumed", {"kind": str(kind.name), "file": run.file_name, "after_row": run.last_row}
     audit.record(actor=principal.label, action=action, subject_type="import_run", subject_id=run.id, payload=payload)
-    db.session.commit()
     return run, action == "import.resumed"
 
 
 class Loader:
-    """Runs one import: rows after the run's last committed row, chunk by chunk."""
+    """One import: the rows after the run's last committed row, chunk by chunk."""
 
     def __init__(self, run: ImportRun, kind: Kind, reader, principal: Principal, *, chunk_rows: int = CHUNK_ROWS):
         self.run, self.kind, self.reader, self.principal = run, kind, reader, principal
@@ -80,27 +78,13 @@ class Loader:
         self.cells = CellReader(self.schema, kind.labels) if reader.columns is not None else None
         self.labels = reader.columns.labels if reader.columns is not None else {}
 
-    def load(self, progress: Callable[[int], None] = lambda n: None) -> Summary:
-        for chunk in self._chunks():
-            self._commit_chunk(chunk)
-            progress(len(chunk))
-        return self.finish()
-
-    def _chunks(self) -> Iterator[list[SourceRow]]:
+    def chunks(self) -> Iterator[list[SourceRow]]:
         rows = (row for row in self.reader.rows() if row.number > self.run.last_row)
         while chunk := list(islice(rows, self.chunk_rows)):
             yield chunk
 
-    def _commit_chunk(self, chunk: list[SourceRow]) -> None:
-        try:
-            self._write_chunk(chunk)
-            db.session.commit()
-        except IntegrityError:  # another writer added some of these rows meanwhile: they are present now
-            db.session.rollback()
-            self._write_chunk(chunk)
-            db.session.commit()
-
-    def _write_chunk(self, chunk: list[SourceRow]) -> None:
+    def write(self, chunk: list[SourceRow]) -> None:
+        """Checks and writes one chunk, its rejected rows and the run's new position (flushed, not committed)."""
         checked = [(row, *self._check(row)) for row in chunk]
         valid = [(row, data) for row, data, _ in checked if data is not None]
         outcomes = dict(zip((row.number for row, _ in valid),
@@ -136,13 +120,13 @@ class Loader:
         run.rows_rejected += counts["rejected"]
 
     def finish(self) -> Summary:
+        """Marks the run finished (audited, not committed)."""
         run = self.run
         run.status, run.finished_at = ImportStatus.finished, now()
         audit.record(actor=self.principal.label, action="import.finished", subject_type="import_run",
                      subject_id=run.id, payload={"kind": str(run.kind), "file": run.file_name, "read": run.rows_read,
                                                  "added": run.rows_added, "present": run.rows_present,
                                                  "rejected": run.rows_rejected})
-        db.session.commit()
         return summary_of(run)
 
 
