@@ -15,6 +15,7 @@ from app.policy import profiles
 from app.process_model import rule_pages, versions
 from app.process_model.models import ModelStatus
 from app.process_model.rule_pages import rule_view
+from app.request_limits import parse_json
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.workflow.errors import ModelError
@@ -163,7 +164,7 @@ def _load_json(text: str, what: str, problems: list, *, required: bool):
         problems.append({"element": what, "line": None, "message": f"{label}过大"})
         return None
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except ValueError as err:
         problems.append({"element": what, "line": getattr(err, "lineno", None),
                          "message": f"{label}不是有效的 JSON：{err}"})
