@@ -140,7 +140,7 @@ def _counts(output: str) -> str:
     return line.split(" / ")[-1]
 
 
-def run(database: str, url: str, rows: int, directory: Path) -> None:
+def run(database: str, url: str, rows: int, directory: Path, evaluation_rows: int) -> None:
     migrate.upgrade(url)
     app = create_app({"ENV": "testing", "DATABASE_URL": url})
     app.extensions["clock"] = FrozenClock(NOW)
@@ -153,13 +153,14 @@ def run(database: str, url: str, rows: int, directory: Path) -> None:
              _write(directory / "cases.csv", CASE_HEADER, _case_row, "S", rows, True)),
             ("service cases, same file again", import_service_cases, directory / "cases.csv", None),
             ("evaluations, 10 % bad reviews, 1 % bad", import_evaluations, directory / "evaluations.csv",
-             _write(directory / "evaluations.csv", EVALUATION_HEADER, _evaluation_row, "G", rows, True)),
+             _write(directory / "evaluations.csv", EVALUATION_HEADER, _evaluation_row, "G", evaluation_rows, True)),
         ]
         expected_again = plan[1][3]
         for label, command, path, expected in plan:
             seconds, output, code = _load(app, command, path)
             exact = _report_exact(path, expected if expected is not None else expected_again)
-            print(f"| {database:<10} | {label:<40} | {rows:>7,} | {seconds:>7.1f} | {rows / seconds:>7,.0f} | "
+            count = evaluation_rows if command is import_evaluations else rows
+            print(f"| {database:<10} | {label:<40} | {count:>7,} | {seconds:>7.1f} | {count / seconds:>7,.0f} | "
                   f"{code:>4} | {exact:<16} | {_counts(output)}", flush=True)
     app.extensions["db_engine"].dispose()
 
@@ -181,9 +182,11 @@ def _postgres_database(server: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="rows per file")
+    parser.add_argument("--evaluation-rows", type=int, help="rows of the evaluation file (default: --rows)")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgres-only", action="store_true")
     options = parser.parse_args()
+    evaluation_rows = min(options.evaluation_rows or options.rows, options.rows)
     server = os.environ.get("HCP_BENCH_DATABASE_URL")
     print(f"| {'database':<10} | {'load':<40} | {'rows':>7} | {'seconds':>7} | {'rows/s':>7} | exit | "
           f"{'report exact':<16} | counts")
@@ -192,12 +195,12 @@ def main() -> int:
         if not options.postgres_only:
             directory = Path(tmp, "sqlite")
             directory.mkdir()
-            run("SQLite", f"sqlite:///{directory / 'bench.sqlite3'}", options.rows, directory)
+            run("SQLite", f"sqlite:///{directory / 'bench.sqlite3'}", options.rows, directory, evaluation_rows)
         if server and not options.sqlite_only:
             directory = Path(tmp, "postgres")
             directory.mkdir()
             with _postgres_database(server) as url:
-                run("PostgreSQL", url, options.rows, directory)
+                run("PostgreSQL", url, options.rows, directory, evaluation_rows)
         elif not options.sqlite_only:
             print("(set HCP_BENCH_DATABASE_URL=postgresql+psycopg://user@host:port/postgres for PostgreSQL)")
     return 0
