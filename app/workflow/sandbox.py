@@ -212,6 +212,13 @@ def names_read(source: str, *, mode: str) -> set[str]:
     return read
 
 
+@lru_cache(maxsize=4096)
+def names_in(source: str, *, mode: str) -> frozenset[str]:
+    """Every name an expression or script mentions, read or written (compiled code only: it parsed)."""
+    tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+
 def names_written_by(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 

@@ -47,6 +47,27 @@ def recording_calculations() -> Iterator[list[dict]]:
         _calculations.reset(token)
 
 
+# Names the expressions and scripts of one engine advance mentioned (read or wrote), so a start can tell
+# whether its outcome depends on a value of the start data (``app.workflow.template``).
+_names: ContextVar[set[str] | None] = ContextVar("names_mentioned", default=None)
+
+
+@contextmanager
+def recording_names() -> Iterator[set[str]]:
+    mentioned: set[str] = set()
+    token = _names.set(mentioned)
+    try:
+        yield mentioned
+    finally:
+        _names.reset(token)
+
+
+def _mention(source: str, mode: str) -> None:
+    mentioned = _names.get()
+    if mentioned is not None:
+        mentioned |= sandbox.names_in(source, mode=mode)
+
+
 def _remember(function: str, args: list, value: str, provisional: bool) -> None:
     log = _calculations.get()
     if log is not None:
@@ -104,6 +125,7 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         code = sandbox.compile_checked(expression, "eval", CALLABLES)
+        _mention(expression, "eval")
         with sandbox.TimeBudget():
             result = eval(code, self._globals(external_context), context)  # noqa: S307 - checked above
             sandbox.check_value(result)
@@ -112,6 +134,7 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
         code = sandbox.compile_checked(script, "exec", CALLABLES)
+        _mention(script, "exec")
         with sandbox.TimeBudget():
             exec(code, self._globals(external_context), context)  # noqa: S102 - checked above
         return True
