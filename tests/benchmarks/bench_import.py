@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import os
 import sys
 import tempfile
@@ -141,6 +142,7 @@ def _counts(output: str) -> str:
 
 
 def run(database: str, url: str, rows: int, directory: Path, evaluation_rows: int) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the table readable
     migrate.upgrade(url)
     app = create_app({"ENV": "testing", "DATABASE_URL": url})
     app.extensions["clock"] = FrozenClock(NOW)
