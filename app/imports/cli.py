@@ -36,7 +36,7 @@ def _options(command):
         click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]),
                      help="File format when the extension does not say it."),
         click.option("--sheet", help="XLSX worksheet (default: the active one)."),
-        click.option("--chunk-rows", default=runner.CHUNK_ROWS, show_default=True, type=click.IntRange(1, 100_000),
+        click.option("--chunk-rows", default=runner.CHUNK_ROWS, show_default=True, type=click.IntRange(1, 10_000),
                      help="Rows committed together."),
     )):
         command = option(command)
