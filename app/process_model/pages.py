@@ -28,6 +28,8 @@ from app.workflow.xmlsafe import MAX_XML_BYTES
 
 bp = Blueprint("model_pages", __name__, url_prefix="/models")
 bp.add_url_rule("/<process_id>/v<int:version>/parameters", view_func=rule_pages.change_parameters, methods=["POST"])
+bp.add_url_rule("/<process_id>/v<int:version>/forms/<name>", view_func=rule_pages.form_editor)
+bp.add_url_rule("/<process_id>/v<int:version>/forms/<name>", view_func=rule_pages.save_form, methods=["POST"])
 
 POLICY = (Role.policy_admin,)
 MAX_JSON_CHARS = 1_000_000

@@ -91,3 +91,34 @@ def test_a_policy_administrator_shortens_the_general_limit_and_new_cases_follow(
         assert _rectify_due(live, running) == local(2026, 11, 28, 0, 0).astimezone(UTC)  # still 5
     finally:
         _restore_the_shipped_model(app)
+
+
+def test_a_policy_administrator_edits_a_form_field_without_json(page, live):
+    _, app, _ = live
+    try:
+        sign_in(page, "policy_c")
+        page.goto("/models")
+        page.get_by_role("link", name=re.compile("第 \\d+ 版")).first.click()
+        page.get_by_role("link", name="核实", exact=True).click()
+        page.wait_for_load_state()
+        page.get_by_label("联系方式：必填").check()
+        page.get_by_label("联系方式新增选项显示名称").fill("视频")
+        page.get_by_label("联系方式新增选项代码").fill("video")
+        page.get_by_label("删除“短信”").check()
+        page.get_by_role("button", name="保存为新草稿").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("已保存为草稿").is_visible()
+        screenshot(page, "model-form-editor-saved")
+        with app.app_context():
+            draft = db.session.scalars(select(ProcessModel).where(ProcessModel.source == "form-editor")).one()
+            field = draft.forms["verify"]["properties"]["contact_method"]
+            assert field["enum"] == ["phone", "visit", "other", "video"]
+            assert field["x-enum-titles"] == ["电话", "上门", "其他", "视频"]
+            assert "contact_method" in draft.forms["verify"]["required"] and draft.status == ModelStatus.draft
+            db.session.remove()
+    finally:
+        with app.app_context():
+            for model in db.session.scalars(select(ProcessModel).where(ProcessModel.source == "form-editor")):
+                model.status = ModelStatus.retired
+            db.session.commit()
+            db.session.remove()
