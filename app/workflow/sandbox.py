@@ -261,12 +261,12 @@ class _Guard(ast.NodeTransformer):
                                  node)
 
 
-def _call(name: str, *args: ast.AST, like: ast.AST) -> ast.Call:
+def _call(name: str, *args: ast.expr, like: ast.AST) -> ast.Call:
     return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(id=name, ctx=ast.Load()), like),
                                       args=list(args), keywords=[]), like)
 
 
-def _as_load(target: ast.AST) -> ast.AST:
+def _as_load(target: ast.AST) -> ast.expr:
     clone = ast.parse(ast.unparse(target), mode="eval").body
     return ast.copy_location(clone, target)
 
@@ -288,13 +288,12 @@ _deadline: ContextVar[float | None] = ContextVar("sandbox_deadline", default=Non
 class TimeBudget:
     """Bounds the run time of one evaluation (checked at every guarded operation)."""
 
-    def __enter__(self):
+    def __enter__(self) -> TimeBudget:
         self._token = _deadline.set(time.monotonic() + TIME_BUDGET_SECONDS)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         _deadline.reset(self._token)
-        return False
 
 
 def _tick() -> None:

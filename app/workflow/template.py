@@ -35,7 +35,7 @@ class StartedCase:
     timers: list[WaitingTimer]
     data: dict[str, Any]
     completed: bool
-    calculations: list[dict]
+    calculations: list[dict[str, Any]]
 
     @classmethod
     def of(cls, workflow: CaseWorkflow, steps: list[StepRecord]) -> StartedCase:
@@ -158,7 +158,8 @@ class _Filler:
     def __call__(self, values: dict[str, Any]) -> dict[str, Any]:
         if self.shallow:
             return {**self.data, **{k: values[key] for k, key in self.top.items()}}
-        return _put(self.data, {p: values[key] for p, key in self.by_placeholder.items()})
+        filled: dict[str, Any] = _put(self.data, {p: values[key] for p, key in self.by_placeholder.items()})
+        return filled
 
 
 def _task_ids(state: dict[str, Any]) -> set[str]:
