@@ -68,5 +68,4 @@ def init_app(app: Flask) -> WorkingDayCalendar:
 
 def get_calendar() -> WorkingDayCalendar:
     """The current app's calendar (requires an app context and ``init_app``)."""
-    calendar: WorkingDayCalendar = current_app.extensions[EXTENSION_KEY]
-    return calendar
+    return current_app.extensions[EXTENSION_KEY]
