@@ -39,6 +39,7 @@ browser:
 
 test: install browser
 	$(BIN)/ruff check app tests migrations
+	$(BIN)/mypy
 	HCP_REQUIRE_BROWSER=1 HCP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest --durations=15
 
 lint: install

@@ -241,12 +241,14 @@ def seed_demo(cases: int, seed: int) -> None:
 def _add_domain_groups() -> None:
     from app.backup.cli import backup, restore
     from app.calendar.cli import calendar_cli
+    from app.imports.cli import import_cli
     from app.policy.cli import calendar_load, policy_cli
     from app.process_model.cli import models_cli
     from app.server.cli import scheduler, serve
 
     calendar_cli.add_command(calendar_load, "load")
     main.add_command(calendar_cli)
+    main.add_command(import_cli)
     main.add_command(models_cli)
     main.add_command(policy_cli)
     main.add_command(serve)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -81,6 +81,23 @@ class Database:
             if exc is not None:
                 self.session.rollback()
             self.session.remove()
+
+
+def reserve_ids(model: type[Base], count: int) -> list[int]:
+    """Primary keys for ``count`` rows about to be inserted set-wise, so the rows that refer to them can be
+    built first and the INSERT needs no RETURNING (on PostgreSQL that costs several times the insert).
+
+    PostgreSQL: values of the id column's sequence. SQLite: the ids after the largest one, which no other
+    writer can take, since a transaction holds SQLite's write lock from its start (BEGIN IMMEDIATE).
+    """
+    if count <= 0:
+        return []
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                                            "FROM generate_series(1, :n)"), {"t": table.name, "n": count}))
+    last = db.session.scalar(select(func.max(table.c.id))) or 0
+    return list(range(last + 1, last + count + 1))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -6,6 +6,7 @@ from app.case.models import (
 )
 from app.evaluation.models import Evaluation  # noqa: F401
 from app.evaluator.models import EvaluatorReply  # noqa: F401,E402
+from app.imports.models import ImportRowError, ImportRun  # noqa: F401,E402
 from app.notification.models import Notification  # noqa: F401,E402
 from app.org.models import OrgUnit  # noqa: F401
 from app.outreach.models import EvaluationReminder, NotificationDelivery  # noqa: F401,E402

@@ -7,6 +7,7 @@ Content-Length is cut off with 413 as soon as it passes the ceiling. Depth: JSON
 """
 from __future__ import annotations
 
+import json
 import re
 
 from flask import abort, current_app, request
@@ -48,6 +49,16 @@ def _read_chunked_body() -> None:
     request.get_data(cache=True)
     if request.stream.read(1):  # past the limit werkzeug raises 413 here; before it, the body has ended
         abort(413, TOO_LARGE_MESSAGE)
+
+
+def parse_json(document: str | bytes):
+    """``json.loads`` for documents that arrive inside a body (uploaded files): too deep is a ValueError, like any
+    other invalid JSON, before the parser could recurse."""
+    data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
+    limit = current_app.config["JSON_MAX_DEPTH"]
+    if json_depth_exceeds(data, limit):
+        raise ValueError(f"嵌套超过 {limit} 层")
+    return json.loads(document)
 
 
 def init_app(app) -> None:

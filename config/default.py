@@ -45,6 +45,10 @@ API_VERSION = "v1"
 OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
+API_SPEC_OPTIONS = {"info": {"description": (
+    "错误统一为 {\"error\": {\"code\", \"message\", \"fields\"}}。路径中的编号须在 1–2147483647 之间：超出此范围或路径段含 NUL "
+    "字符时答 404（不存在）。请求体与查询参数中的编号、页码越界，文本含 NUL 或不成对的代理字符时答 422 并指明字段；"
+    "请求体超过该类路由的上限答 413，JSON 嵌套过深答 400。")}}
 JSON_SORT_KEYS = False
 
 SCHEDULER_ENABLED = False

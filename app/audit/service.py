@@ -22,17 +22,16 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x48435041  # "HCPA"
 
 
+_HASHED = ("seq", "occurred_at", "actor", "action", "subject_type", "subject_id", "payload", "prev_hash")
+
+
 def _canonical(event: AuditEvent) -> bytes:
-    body = {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "payload": event.payload,
-        "prev_hash": event.prev_hash,
-    }
+    return _canonical_fields({name: getattr(event, name) for name in _HASHED})
+
+
+def _canonical_fields(fields: dict[str, Any]) -> bytes:
+    body = {name: fields[name] for name in _HASHED}
+    body["occurred_at"] = body["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -76,20 +75,17 @@ def record_many(events: list[dict[str, Any]]) -> None:
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = ((last.seq, last.hash) if last else (0, GENESIS))
+    moment = now()
     rows = []
     for item in events:
         seq += 1
-        event = AuditEvent(
-            seq=seq, occurred_at=(item.get("at") or now()).astimezone(UTC), actor=item["actor"],
-            action=item["action"], subject_type=item["subject_type"], subject_id=str(item["subject_id"]),
-            payload=json.loads(json.dumps(item.get("payload") or {}, ensure_ascii=False, default=str)),
-            prev_hash=prev)
-        prev = event.hash = compute_hash(event)
-        rows.append({column: getattr(event, column) for column in _COLUMNS})
-    session.execute(insert(AuditEvent), rows)
-
-
-_COLUMNS = ("seq", "occurred_at", "actor", "action", "subject_type", "subject_id", "payload", "prev_hash", "hash")
+        row = {"seq": seq, "occurred_at": (item.get("at") or moment).astimezone(UTC), "actor": item["actor"],
+               "action": item["action"], "subject_type": item["subject_type"], "subject_id": str(item["subject_id"]),
+               "payload": json.loads(json.dumps(item.get("payload") or {}, ensure_ascii=False, default=str)),
+               "prev_hash": prev}
+        prev = row["hash"] = hashlib.sha256(_canonical_fields(row)).hexdigest()
+        rows.append(row)
+    session.execute(insert(AuditEvent.__table__), rows)
 
 
 @dataclass(frozen=True)

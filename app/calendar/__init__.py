@@ -68,4 +68,5 @@ def init_app(app: Flask) -> WorkingDayCalendar:
 
 def get_calendar() -> WorkingDayCalendar:
     """The current app's calendar (requires an app context and ``init_app``)."""
-    return current_app.extensions[EXTENSION_KEY]
+    calendar: WorkingDayCalendar = current_app.extensions[EXTENSION_KEY]
+    return calendar

@@ -24,7 +24,7 @@ def _today(calendar: WorkingDayCalendar) -> dt.date | None:
     clock = current_app.extensions.get("clock")
     if clock is None:
         return None
-    now = clock.now()
+    now: dt.datetime | dt.date = clock.now()
     if isinstance(now, dt.datetime):
         return now.astimezone(calendar.timezone).date() if now.tzinfo else now.date()
     return now

@@ -89,10 +89,10 @@ class Deadline:
         _set_missing_years(self, missing_years)
 
 
-_set_date = Deadline.date.__set__  # type: ignore[attr-defined]
-_set_due_at = Deadline.due_at.__set__  # type: ignore[attr-defined]
-_set_provisional = Deadline.provisional.__set__  # type: ignore[attr-defined]
-_set_missing_years = Deadline.missing_years.__set__  # type: ignore[attr-defined]
+_set_date = Deadline.__dict__["date"].__set__
+_set_due_at = Deadline.__dict__["due_at"].__set__
+_set_provisional = Deadline.__dict__["provisional"].__set__
+_set_missing_years = Deadline.__dict__["missing_years"].__set__
 
 
 def parse_cutoff(value: str | dt.time) -> int:

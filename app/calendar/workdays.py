@@ -214,7 +214,8 @@ class WorkingDayCalendar(Calendar):
         """Like workalendar's, but ``year`` is required: we never read the system clock."""
         if year is None:
             raise TypeError("holidays() needs an explicit year (no implicit 'today')")
-        return super().holidays(year)
+        days: list[tuple[dt.date, str]] = super().holidays(year)
+        return days
 
     def is_holiday(self, day: DateLike, extra_holidays: Iterable[DateLike] | None = None) -> bool:
         day = _as_date(day)

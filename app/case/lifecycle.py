@@ -6,10 +6,11 @@ Each command locks the case row, restores the engine state, advances it and mirr
 """
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from app.case import sync
 from app.case.models import BadReviewCase, CaseTimer
@@ -30,15 +31,30 @@ def start(case: BadReviewCase, *, actor: str) -> None:
     model = model_versions.for_new_case(PROCESS_ID)
     bundle = get_bundle(model)
     evaluation = case.evaluation
-    data = {"case_id": case.id, "case_no": case.case_no,
-            "received_at": case.received_at.astimezone(UTC).isoformat(),
-            "evaluation_level": evaluation.level, "real_name": evaluation.real_name,
-            "responsible_org": case.responsible_org.code, "policy": profiles.start_values()}
+    policy = profiles.start_values()
+    data = start_data(case.received_at, evaluation.level, evaluation.real_name, policy,
+                      case_id=case.id, case_no=case.case_no, responsible_org=case.responsible_org.code)
     workflow, steps = CaseWorkflow.start(bundle, data)
     case.process_model_id = model.id
-    started = {"process_id": PROCESS_ID, "model_version": model.version, "model_id": model.id,
-               "policy_profile": profiles.active().name, "policy": data["policy"]}
-    sync.after_step(case, workflow, steps, actor=actor, events=[("case.process_started", started)])
+    sync.after_step(case, workflow, steps, actor=actor,
+                    events=[("case.process_started", process_started_payload(model, policy))])
+
+
+# The start data that differ from case to case; the rest is shared by the cases of one intake batch.
+CASE_KEYS = ("case_id", "case_no", "responsible_org")
+
+
+def start_data(received_at: datetime, level: int, real_name: bool, policy: dict[str, Any], *,
+               case_id: int | None, case_no: str | None, responsible_org: str | None) -> dict[str, Any]:
+    """What the process starts with (the model reads it as task data)."""
+    return {"case_id": case_id, "case_no": case_no, "received_at": received_at.astimezone(UTC).isoformat(),
+            "evaluation_level": level, "real_name": real_name, "responsible_org": responsible_org,
+            "policy": policy}
+
+
+def process_started_payload(model: ProcessModel, policy: dict[str, Any]) -> dict[str, Any]:
+    return {"process_id": PROCESS_ID, "model_version": model.version, "model_id": model.id,
+            "policy_profile": profiles.active().name, "policy": policy}
 
 
 def lock(case_id: int) -> BadReviewCase:
@@ -47,9 +63,7 @@ def lock(case_id: int) -> BadReviewCase:
                                 .values(lock_version=BadReviewCase.lock_version + 1))
     if result.rowcount == 0:
         raise NotFoundError("差评工单不存在")
-    # The responsible unit comes along: most steps open a task routed by it.
-    case = db.session.get(BadReviewCase, case_id, populate_existing=True,
-                          options=[joinedload(BadReviewCase.responsible_org)])
+    case = db.session.get(BadReviewCase, case_id, populate_existing=True)
     return case
 
 

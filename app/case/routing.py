@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.case.models import BadReviewCase
 from app.db import db
 from app.org.models import OrgUnit
 from app.org.service import find_by_code
@@ -33,7 +32,10 @@ def roles_for(lane: str | None, properties: dict[str, str]) -> list[str]:
     return sorted(str(r) for r in LANE_ROLES[lane])
 
 
-def org_for(case: BadReviewCase, lane: str | None, properties: dict[str, str], data: dict) -> OrgUnit:
+def org_for(responsible_org: OrgUnit, lane: str | None, properties: dict[str, str], data: dict,
+            *, offices: list[OrgUnit] | None = None) -> OrgUnit:
+    """The unit that works a task of a case ``responsible_org`` answers for; ``offices``
+    (``supervision_offices()``) saves the query when routing many tasks."""
     if properties.get("assignee_org"):
         code = data.get(properties["assignee_org"])
         unit = find_by_code(code) if isinstance(code, str) else None
@@ -41,14 +43,18 @@ def org_for(case: BadReviewCase, lane: str | None, properties: dict[str, str], d
             raise RoutingError(f"unknown org unit {code!r} for {properties['assignee_org']}")
         return unit
     if lane == "supervision":
-        return supervision_office_for(case.responsible_org)
-    return case.responsible_org
+        return supervision_office_for(responsible_org, offices)
+    return responsible_org
 
 
-def supervision_office_for(unit: OrgUnit) -> OrgUnit:
+def supervision_offices() -> list[OrgUnit]:
+    return list(db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))
+                                   .options(joinedload(OrgUnit.supervises))))
+
+
+def supervision_office_for(unit: OrgUnit, offices: list[OrgUnit] | None = None) -> OrgUnit:
     """The nearest supervision office over ``unit``; the tree's root unit if none is configured."""
-    offices = db.session.scalars(select(OrgUnit).where(OrgUnit.supervises_id.is_not(None))
-                                 .options(joinedload(OrgUnit.supervises))).all()
+    offices = supervision_offices() if offices is None else offices
     covering = [o for o in offices if unit.is_within(o.supervises)]
     if covering:
         return max(covering, key=lambda o: len(o.supervises.path))

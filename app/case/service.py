@@ -1,6 +1,8 @@
 """Opening and reading bad-review cases. The lifecycle itself runs in the workflow engine."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app import audit
@@ -17,7 +19,7 @@ def open_for(evaluation: Evaluation, *, actor: str) -> BadReviewCase:
     service_case = evaluation.service_case
     received = now()
     case = BadReviewCase(
-        case_no=f"CP{to_local(received):%Y%m%d}{evaluation.id:08d}",
+        case_no=case_no_for(evaluation.id, received),
         evaluation=evaluation,
         responsible_org=service_case.org_unit,
         org_path=service_case.org_unit.path,
@@ -26,11 +28,20 @@ def open_for(evaluation: Evaluation, *, actor: str) -> BadReviewCase:
     )
     db.session.add(case)
     db.session.flush()
-    audit.record(actor=actor, action="case.opened", subject_type="case", subject_id=case.id,
-                 payload={"case_no": case.case_no, "evaluation_id": evaluation.id,
-                          "responsible_org": service_case.org_unit.code, "level": evaluation.level})
+    audit.record(**opened_event(case.id, case.case_no, evaluation.id, service_case.org_unit.code, evaluation.level,
+                                actor=actor))
     lifecycle.start(case, actor=actor)
     return case
+
+
+def case_no_for(evaluation_id: int, received: datetime) -> str:
+    return f"CP{to_local(received):%Y%m%d}{evaluation_id:08d}"
+
+
+def opened_event(case_id: int, case_no: str, evaluation_id: int, org_code: str, level: int, *, actor: str) -> dict:
+    return {"actor": actor, "action": "case.opened", "subject_type": "case", "subject_id": case_id,
+            "payload": {"case_no": case_no, "evaluation_id": evaluation_id, "responsible_org": org_code,
+                        "level": level}}
 
 
 def find_for_evaluation(evaluation_id: int) -> BadReviewCase | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -20,7 +21,7 @@ from app.notification import service as notifications
 from app.org.models import OrgUnit
 from app.settings import to_local
 from app.task.models import CaseTask, TaskState
-from app.workflow import CaseWorkflow, StepRecord
+from app.workflow import CaseWorkflow, HumanTask, StepRecord
 
 OUTCOMES = {"not_adopted": CaseStatus.not_adopted, "closed": CaseStatus.closed}
 
@@ -85,7 +86,7 @@ def _apply_step(case: BadReviewCase, step: StepRecord, events: _Events) -> None:
         events.add("case.ended", {"status": str(case.status), "end": step.bpmn_id})
 
 
-def _due_of(properties: dict[str, str], data: dict) -> tuple[datetime | None, bool]:
+def due_of(properties: dict[str, str], data: dict) -> tuple[datetime | None, bool]:
     value = data.get(properties.get("due", ""))
     if not isinstance(value, str):
         return None, False
@@ -118,14 +119,11 @@ def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, events: _Events) ->
             events.add("task.cancelled", {"task_id": row.id, "task": row.bpmn_id})
     still_open, changes = [], []  # (row, unit) for an opened task, (row, (action, payload)) for a changed due
     for uuid, human in ready.items():
-        due, provisional = _due_of(human.properties, human.data)
+        due, provisional = due_of(human.properties, human.data)
         row = open_rows.get(uuid)
         if row is None:
-            unit = routing.org_for(case, human.lane, human.properties, human.data)
-            row = CaseTask(case_id=case.id, task_uuid=uuid, bpmn_id=human.bpmn_id, name=human.name,
-                           lane=human.lane or "", roles=routing.roles_for(human.lane, human.properties),
-                           form=human.properties.get("form", human.bpmn_id), org_unit_id=unit.id,
-                           org_path=unit.path, due_at=due, due_provisional=provisional, opened_at=moment)
+            unit = routing.org_for(case.responsible_org, human.lane, human.properties, human.data)
+            row = CaseTask(**new_task_row(case.id, human, unit, moment))
             db.session.add(row)
             changes.append((row, unit))
         else:
@@ -135,12 +133,27 @@ def _sync_tasks(case: BadReviewCase, workflow: CaseWorkflow, events: _Events) ->
         db.session.flush()  # the new rows' ids, for their events
     for row, change in changes:
         if isinstance(change, OrgUnit):
-            events.add("task.opened", {"task_id": row.id, "task": row.bpmn_id, "name": row.name,
-                                       "org_unit": change.code, "due_at": _iso(row.due_at),
-                                       "provisional": row.due_provisional})
+            events.add("task.opened", task_opened_payload(row.id, row.bpmn_id, row.name, change, row.due_at,
+                                                          row.due_provisional))
         else:
             events.add(*change)
     return still_open
+
+
+def new_task_row(case_id: int, human: HumanTask, unit: OrgUnit, moment: datetime) -> dict[str, Any]:
+    """The columns of the row that mirrors a newly ready human task."""
+    due, provisional = due_of(human.properties, human.data)
+    roles = routing.roles_for(human.lane, human.properties)
+    return {"case_id": case_id, "task_uuid": human.uuid, "bpmn_id": human.bpmn_id, "name": human.name,
+            "lane": human.lane or "", "roles_text": "," + ",".join(roles) + ",",
+            "form": human.properties.get("form", human.bpmn_id), "org_unit_id": unit.id, "org_path": unit.path,
+            "state": TaskState.open, "due_at": due, "due_provisional": provisional, "opened_at": moment}
+
+
+def task_opened_payload(task_id: int, bpmn_id: str, name: str, unit: OrgUnit, due: datetime | None,
+                        provisional: bool) -> dict[str, Any]:
+    return {"task_id": task_id, "task": bpmn_id, "name": name, "org_unit": unit.code, "due_at": _iso(due),
+            "provisional": provisional}
 
 
 def _due_changes(row: CaseTask, due: datetime | None, provisional: bool) -> list[tuple[CaseTask, tuple]]:
@@ -173,7 +186,7 @@ def _sync_timers(case: BadReviewCase, workflow: CaseWorkflow) -> None:
 
 def _sync_summary(case: BadReviewCase, workflow: CaseWorkflow, open_tasks: list[CaseTask], events: _Events) -> None:
     data = workflow.current_data()
-    deadlines = {k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)}
+    deadlines = deadlines_of(data)
     if deadlines != (case.deadlines or {}):
         changed = {k: v for k, v in deadlines.items() if (case.deadlines or {}).get(k) != v}
         if changed:
@@ -181,21 +194,33 @@ def _sync_summary(case: BadReviewCase, workflow: CaseWorkflow, open_tasks: list[
         case.deadlines = deadlines
     if isinstance(data.get("category"), str):
         case.category = data["category"]
-    case.stage = "、".join(sorted({t.name for t in open_tasks})) or None
-    dues = [t for t in open_tasks if t.due_at is not None]
-    first = min(dues, key=lambda t: t.due_at) if dues else None
-    case.due_at = first.due_at if first else None
-    case.due_provisional = bool(first and first.due_provisional)
+    case.stage, case.due_at, case.due_provisional = summary_of(
+        [(t.name, t.due_at, t.due_provisional) for t in open_tasks])
     if workflow.is_completed() and case.status == CaseStatus.open:
         case.status, case.closed_at = CaseStatus.closed, now()
 
 
+def deadlines_of(data: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)}
+
+
+def summary_of(open_tasks: list[tuple[str, datetime | None, bool]]) -> tuple[str | None, datetime | None, bool]:
+    """Stage (the open tasks' names), first due instant and whether it is provisional, from (name, due, provisional)."""
+    stage = "、".join(sorted({name for name, _, _ in open_tasks})) or None
+    dues = [t for t in open_tasks if t[1] is not None]
+    first = min(dues, key=lambda t: t[1]) if dues else None
+    return stage, (first[1] if first else None), bool(first and first[2])
+
+
 def _remember_provisional(case: BadReviewCase, workflow: CaseWorkflow) -> None:
-    new = [c for c in workflow.calculations if c["provisional"]]
-    if new:
-        known = {(c["function"], tuple(c["args"])) for c in case.provisional_calculations or []}
-        case.provisional_calculations = [*(case.provisional_calculations or []),
-                                         *(c for c in new if (c["function"], tuple(c["args"])) not in known)]
+    if any(c["provisional"] for c in workflow.calculations):
+        case.provisional_calculations = provisional_kept(case.provisional_calculations or [], workflow.calculations)
+
+
+def provisional_kept(kept: list[dict], calculations: list[dict]) -> list[dict]:
+    """The provisional deadline calculations a case keeps: those kept so far, then the new provisional ones."""
+    known = {(c["function"], tuple(c["args"])) for c in kept}
+    return [*kept, *(c for c in calculations if c["provisional"] and (c["function"], tuple(c["args"])) not in known)]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from app.api import page_meta
 from app.db import db
-from app.evaluation import service
+from app.evaluation import bulk, service
 from app.evaluation.schemas import (
     BatchResultSchema,
     EvaluationBatchSchema,
@@ -58,7 +58,7 @@ class EvaluationBatch(MethodView):
     @blp.response(200, BatchResultSchema)
     def post(self, data):
         """批量接收评价（最多 1000 条，逐条返回结果，有效条目不受无效条目影响）"""
-        outcome = service.create_batch(data["items"], principal=current_principal())
+        outcome = bulk.create_batch(data["items"], principal=current_principal())
         db.session.commit()
         return {"accepted": outcome.accepted, "rejected": outcome.rejected, "results": outcome.results}
 

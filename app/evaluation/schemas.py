@@ -37,6 +37,21 @@ class EvaluationCreateSchema(InputSchema):
             raise ValidationError(f"评价原因最多 {limit} 项")
 
 
+# The column headers a department's spreadsheet uses for EvaluationCreateSchema's fields: a bulk import
+# (CSV, XLSX) accepts these or the field names themselves.
+EVALUATION_HEADERS = {
+    "办件编号": "service_case_no", "办件号": "service_case_no", "受理编号": "service_case_no",
+    "评价等级": "level", "评价结果": "level", "满意度": "level",
+    "评价渠道": "channel", "评价方式": "channel",
+    "评价内容": "comment", "评价意见": "comment",
+    "评价时间": "evaluated_at",
+    "是否实名": "real_name", "实名评价": "real_name",
+    "评价原因": "reasons", "差评原因": "reasons",
+    "设备标识": "device_id", "评价设备": "device_id",
+    "评价人网络地址": "client_address", "IP地址": "client_address",
+}
+
+
 class EvaluationBatchSchema(InputSchema):
     UNCHECKED = ("items",)
     # Items stay raw here: each one is validated on its own so one bad row cannot sink the batch.

@@ -6,12 +6,10 @@ never a bad review without a case or a case without its evaluation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.case import service as case_service
@@ -19,15 +17,15 @@ from app.clock import now
 from app.db import db
 from app.errors import (
     ConflictError,
-    DomainError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
 from app.evaluation.models import Evaluation, EvaluationChannel, EvaluationSource
-from app.evaluation.schemas import EvaluationCreateSchema
 from app.org import service as org_service
+from app.org.models import OrgUnit
 from app.outreach import fraud
+from app.outreach.policy import window_working_days
 from app.outreach.window import closed_message, supplementary_window_closed
 from app.privacy import mask_certificate, mask_name, mask_phone
 from app.service_case import service as service_case_service
@@ -41,38 +39,51 @@ STAFF_ENTRY_CHANNELS = frozenset({EvaluationChannel.paper_form})
 
 
 def create(data: dict, *, principal: Principal) -> Evaluation:
-    _check_channel_allowed(principal, data["channel"])
+    check_channel_allowed(principal, data["channel"])
     service_case = service_case_service.find_by_no(data["service_case_no"])
     if service_case is None:
         raise ValidationError("办件不存在", field="service_case_no")
     if not principal.can_see(service_case.org_unit):
         raise PermissionDeniedError("该办件不在您的接入或管辖范围内")
-    _check_timing(service_case, data["evaluated_at"])
+    check_timing(service_case, data["evaluated_at"])
     if db.session.scalar(select(Evaluation.id).where(Evaluation.service_case_id == service_case.id)):
-        raise ConflictError("该办件已有评价，一次办理只能评价一次", field="service_case_no")
-    evaluation = Evaluation(
-        service_case=service_case, org_unit_id=service_case.org_unit_id, org_path=service_case.org_unit.path,
-        level=data["level"], channel=data["channel"], real_name=data["real_name"],
-        comment=data.get("comment"), reasons=list(data.get("reasons") or []),
-        evaluated_at=data["evaluated_at"], received_at=now(), source=EvaluationSource.active,
-        adopted=True, submitted_by_id=principal.user.id,
-    )
+        raise ConflictError(ALREADY_EVALUATED, field="service_case_no")
+    evaluation = Evaluation(service_case=service_case,
+                            **columns(data, service_case.org_unit, received=now(), principal=principal))
     db.session.add(evaluation)
     db.session.flush()
-    audit.record(actor=principal.label, action="evaluation.received", subject_type="evaluation",
-                 subject_id=evaluation.id,
-                 payload={"service_case_no": service_case.case_no, "level": evaluation.level,
-                          "channel": str(evaluation.channel), "real_name": evaluation.real_name,
-                          "evaluated_at": evaluation.evaluated_at.isoformat(), "reasons": evaluation.reasons})
-    address = data.get("client_address")
-    fraud.record_origin(evaluation.id, device_id=data.get("device_id"),
-                        client_address=str(address) if address else None)
+    audit.record(**received_event(evaluation.id, service_case.case_no, data, principal=principal))
+    fraud.record_origin(evaluation.id, device_id=data.get("device_id"), client_address=client_address(data))
     if evaluation.is_bad:
         case_service.open_for(evaluation, actor=principal.label)
     return evaluation
 
 
-def _check_channel_allowed(principal: Principal, channel: EvaluationChannel) -> None:
+ALREADY_EVALUATED = "该办件已有评价，一次办理只能评价一次"
+
+
+def columns(data: dict, org_unit: OrgUnit, *, received: datetime, principal: Principal) -> dict:
+    """The row of an evaluation taken in from ``data`` (loaded by ``EvaluationCreateSchema``)."""
+    return {"org_unit_id": org_unit.id, "org_path": org_unit.path, "level": data["level"],
+            "channel": data["channel"], "real_name": data["real_name"], "comment": data.get("comment"),
+            "reasons": list(data.get("reasons") or []), "evaluated_at": data["evaluated_at"], "received_at": received,
+            "source": EvaluationSource.active, "adopted": True, "submitted_by_id": principal.user.id}
+
+
+def received_event(evaluation_id: int, service_case_no: str, data: dict, *, principal: Principal) -> dict:
+    return {"actor": principal.label, "action": "evaluation.received", "subject_type": "evaluation",
+            "subject_id": evaluation_id,
+            "payload": {"service_case_no": service_case_no, "level": data["level"], "channel": str(data["channel"]),
+                        "real_name": data["real_name"], "evaluated_at": data["evaluated_at"].isoformat(),
+                        "reasons": list(data.get("reasons") or [])}}
+
+
+def client_address(data: dict) -> str | None:
+    address = data.get("client_address")
+    return str(address) if address else None
+
+
+def check_channel_allowed(principal: Principal, channel: EvaluationChannel) -> None:
     if principal.has_any(Role.integration):
         return
     if channel in STAFF_ENTRY_CHANNELS and principal.has_any(Role.handler):
@@ -80,53 +91,29 @@ def _check_channel_allowed(principal: Principal, channel: EvaluationChannel) -> 
     raise PermissionDeniedError("您的角色不能录入该渠道的评价")
 
 
-def _check_timing(service_case, evaluated_at) -> None:
+@dataclass(frozen=True)
+class TimingRules:
+    """What the timing check compares with, read once per request (or per batch)."""
+
+    latest: datetime  # evaluations from later than this are from the future
+    window_days: int  # the supplementary window, in working days after the service
+
+    @classmethod
+    def current(cls) -> TimingRules:
+        skew = timedelta(seconds=current_app.config["EVALUATION_FUTURE_SKEW_SECONDS"])
+        return cls(now() + skew, window_working_days())
+
+
+def check_timing(service_case, evaluated_at, rules: TimingRules | None = None) -> None:
+    rules = rules or TimingRules.current()
     if service_case.finished_at is None:
         raise ValidationError("办件尚未办结，不能评价", field="service_case_no")
     if evaluated_at < service_case.finished_at:
         raise ValidationError("评价时间早于办结时间", field="evaluated_at")
-    skew = timedelta(seconds=current_app.config["EVALUATION_FUTURE_SKEW_SECONDS"])
-    if evaluated_at > now() + skew:
+    if evaluated_at > rules.latest:
         raise ValidationError("评价时间晚于当前时间", field="evaluated_at")
-    if supplementary_window_closed(service_case, evaluated_at):
-        raise ValidationError(closed_message(), field="evaluated_at")
-
-
-@dataclass
-class BatchOutcome:
-    results: list[dict]
-
-    @property
-    def accepted(self) -> int:
-        return sum(1 for r in self.results if r["status"] == "accepted")
-
-    @property
-    def rejected(self) -> int:
-        return len(self.results) - self.accepted
-
-
-def create_batch(items: list, *, principal: Principal) -> BatchOutcome:
-    """Each item in its own savepoint: a rejected item is reported and the others still land."""
-    schema = EvaluationCreateSchema()
-    results = []
-    for index, raw in enumerate(items):
-        result = {"index": index, "status": "rejected", "evaluation_id": None, "bad_review_case_id": None}
-        try:
-            if not isinstance(raw, dict):
-                raise ValidationError("每一项必须是 JSON 对象", field="item")
-            data = schema.load(raw)
-            with db.session.begin_nested():
-                evaluation = create(data, principal=principal)
-            result.update(status="accepted", evaluation_id=evaluation.id,
-                          bad_review_case_id=evaluation.bad_review_case.id if evaluation.bad_review_case else None)
-        except SchemaError as err:
-            result["error"] = {"code": "invalid", "message": "请求字段无效", "fields": err.messages}
-        except DomainError as err:
-            result["error"] = {"code": err.code, "message": err.message, "fields": err.fields}
-        except IntegrityError:
-            result["error"] = {"code": "conflict", "message": "与已有数据冲突", "fields": {}}
-        results.append(result)
-    return BatchOutcome(results)
+    if supplementary_window_closed(service_case, evaluated_at, days=rules.window_days):
+        raise ValidationError(closed_message(days=rules.window_days), field="evaluated_at")
 
 
 def get(evaluation_id: int, *, principal: Principal) -> Evaluation:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit
@@ -191,7 +191,18 @@ def review(signal_id: int, *, status: str, note: str, principal: Principal) -> F
 def record_origin(evaluation_id: int, *, device_id: str | None, client_address: str | None) -> None:
     """Intake keeps where an evaluation came from (device id, client address); used by these signals only."""
     if device_id or client_address:
-        db.session.add(EvaluationOrigin(evaluation_id=evaluation_id, device_id=(device_id or None) and device_id[:128],
-                                        client_address=client_address))
+        db.session.add(EvaluationOrigin(**_origin(evaluation_id, device_id, client_address)))
         db.session.flush()
+
+
+def record_origins(origins: list[tuple[int, str | None, str | None]]) -> None:
+    """``record_origin`` for many evaluations, (evaluation id, device id, client address), in one statement."""
+    rows = [_origin(*origin) for origin in origins if origin[1] or origin[2]]
+    if rows:
+        db.session.execute(insert(EvaluationOrigin), rows)
+
+
+def _origin(evaluation_id: int, device_id: str | None, client_address: str | None) -> dict:
+    return {"evaluation_id": evaluation_id, "device_id": (device_id or None) and device_id[:128],
+            "client_address": client_address}
 

@@ -10,23 +10,26 @@ from app.service_case.models import ServiceCase
 CLOSED_MESSAGE = "已超过补充评价期限（办结后 {days} 个工作日内可补充评价），不能再评价"
 
 
-def window_closes_at(service_case: ServiceCase) -> datetime:
-    """End of the supplementary window: the deadline rule, n working days from the service day."""
-    return get_calendar().deadline(service_case.finished_at, policy.window_working_days()).due_at
+def window_closes_at(service_case: ServiceCase, *, days: int | None = None) -> datetime:
+    """End of the supplementary window: the deadline rule, n working days from the service day.
+
+    ``days`` is the policy's window length when the caller has read it already (intake in bulk)."""
+    days = policy.window_working_days() if days is None else days
+    return get_calendar().deadline(service_case.finished_at, days).due_at
 
 
-def supplementary_window_closed(service_case: ServiceCase, at: datetime) -> bool:
+def supplementary_window_closed(service_case: ServiceCase, at: datetime, *, days: int | None = None) -> bool:
     """True when an evaluation given at ``at`` comes after the supplementary window.
 
     Intake calls this before accepting an evaluation and refuses a late one with ``closed_message()``.
     """
     if service_case.finished_at is None:
         return False
-    return at >= window_closes_at(service_case)
+    return at >= window_closes_at(service_case, days=days)
 
 
-def closed_message() -> str:
-    return CLOSED_MESSAGE.format(days=policy.window_working_days())
+def closed_message(*, days: int | None = None) -> str:
+    return CLOSED_MESSAGE.format(days=policy.window_working_days() if days is None else days)
 
 
 def default_due_at(service_case: ServiceCase) -> datetime | None:

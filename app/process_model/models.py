@@ -51,3 +51,26 @@ class ProcessModel(Base):
     diff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_model_version"),)
+
+
+class ImpactPreview(Base):
+    """One run of the impact preview of a draft: real cases of the last months replayed under its parameters.
+
+    Written by a background run with its own session (``app.process_model.impact``); the page polls
+    ``done``/``total`` for its progress bar. Reads cases, never changes them.
+    """
+
+    __tablename__ = "impact_preview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id", ondelete="CASCADE"), index=True)
+    against_model_id: Mapped[int | None] = mapped_column(ForeignKey("process_model.id", ondelete="SET NULL"))
+    months: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,20 +1,26 @@
 """流程模型 pages for policy staff: versions, diagram, editor (bpmn-js modeler), upload, validation,
-deployment, case migration, and the yearly official calendar."""
+impact preview, deployment, case migration, and the yearly official calendar."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 
 from app.calendar import get_calendar
-from app.case import migration
+from app.case import impact as case_impact
+from app.case import impact_jobs, migration
+from app.clock import now
 from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.policy import calendar as calendar_uploads
 from app.policy import profiles
-from app.process_model import rule_pages, versions
-from app.process_model.models import ModelStatus
+from app.process_model import parameters, rule_pages, versions
+from app.process_model.impact import calculator
+from app.process_model.models import ImpactPreview, ModelStatus
 from app.process_model.rule_pages import rule_view
+from app.request_limits import parse_json
+from app.settings import LOCAL_TZ, to_local
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
 from app.workflow.errors import ModelError
@@ -22,6 +28,8 @@ from app.workflow.xmlsafe import MAX_XML_BYTES
 
 bp = Blueprint("model_pages", __name__, url_prefix="/models")
 bp.add_url_rule("/<process_id>/v<int:version>/parameters", view_func=rule_pages.change_parameters, methods=["POST"])
+bp.add_url_rule("/<process_id>/v<int:version>/forms/<name>", view_func=rule_pages.form_editor)
+bp.add_url_rule("/<process_id>/v<int:version>/forms/<name>", view_func=rule_pages.save_form, methods=["POST"])
 
 POLICY = (Role.policy_admin,)
 MAX_JSON_CHARS = 1_000_000
@@ -96,6 +104,63 @@ def migrate(process_id: str, version: int):
     return redirect(url_for("model_pages.migration_preview", process_id=process_id, version=version))
 
 
+# -- impact preview of a version: the calculator and the background replay of recent cases ------------
+
+MONTH_CHOICES = (1, 3, 6, 12)
+
+
+def _received(value: str | None) -> tuple[datetime, str | None]:
+    if not value:
+        return now(), None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=LOCAL_TZ), None
+    except ValueError:
+        return now(), "收到时间格式不正确，已按现在计算"
+
+
+@bp.get("/<process_id>/v<int:version>/impact")
+@roles_required(*POLICY)
+def impact_page(process_id: str, version: int):
+    model = versions.get_version(process_id, version)
+    against = versions.deployed(process_id)
+    received, error = _received(request.args.get("received"))
+    draft = parameters.read(model.bpmn_xml, process_id)
+    current = parameters.read(against.bpmn_xml, process_id) if against else {}
+    return render_template("models/impact.html", model=model, against=against, error=error,
+                           received=to_local(received).strftime("%Y-%m-%dT%H:%M"),
+                           rows=calculator(received, current, draft),
+                           changes=parameters.changes(current, draft), preview=case_impact.latest(model),
+                           month_choices=MONTH_CHOICES)
+
+
+@bp.post("/<process_id>/v<int:version>/impact")
+@roles_required(*POLICY)
+def start_replay(process_id: str, version: int):
+    model = versions.get_version(process_id, version)
+    months = request.form.get("months", "")
+    try:
+        if not months.isdigit():
+            raise ValidationError("请选择月数", field="months")
+        preview = case_impact.start(model, versions.deployed(process_id), int(months), page_principal().label)
+    except ValidationError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("model_pages.impact_page", process_id=process_id, version=version))
+    db.session.commit()
+    impact_jobs.run_in_background(preview.id)
+    return redirect(url_for("model_pages.impact_page", process_id=process_id, version=version) + "#replay")
+
+
+@bp.get("/<process_id>/v<int:version>/impact/<int:preview_id>")
+@roles_required(*POLICY)
+def replay_progress(process_id: str, version: int, preview_id: int):
+    preview = db.session.get(ImpactPreview, preview_id)
+    model = versions.get_version(process_id, version)
+    if preview is None or preview.model_id != model.id:
+        raise NotFoundError("没有这次影响预估")
+    return jsonify({"status": preview.status, "done": preview.done, "total": preview.total})
+
+
 # -- editing --------------------------------------------------------------------------------------
 
 @bp.get("/<process_id>/edit")
@@ -163,7 +228,7 @@ def _load_json(text: str, what: str, problems: list, *, required: bool):
         problems.append({"element": what, "line": None, "message": f"{label}过大"})
         return None
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except ValueError as err:
         problems.append({"element": what, "line": getattr(err, "lineno", None),
                          "message": f"{label}不是有效的 JSON：{err}"})

@@ -5,8 +5,6 @@ Upload either as JSON (``bpmn_xml`` text plus optional ``forms``/``test_cases``)
 """
 from __future__ import annotations
 
-import json
-
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -25,6 +23,7 @@ from app.process_model.schemas import (
     ModelVersionSchema,
     ValidationResultSchema,
 )
+from app.request_limits import parse_json
 from app.user.auth import authenticate_request, current_principal, require_roles
 from app.user.models import Role
 from app.workflow.xmlsafe import MAX_XML_BYTES
@@ -102,7 +101,7 @@ def _json_file(name: str):
     if upload is None:
         return None
     try:
-        value = json.loads(upload.read(MAX_JSON_FILE + 1))
+        value = parse_json(upload.read(MAX_JSON_FILE + 1))
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("不是有效的 JSON 文件", field=name) from None
     if not isinstance(value, dict):

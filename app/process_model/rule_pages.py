@@ -1,5 +1,6 @@
-"""The rule-parameter form of a model version: policy staff change a time limit in a labelled field (unit
-and source beside it) and get a new draft version, validated with the model's test cases, ready to deploy.
+"""The rule-parameter form of a model version and the structured form editor: policy staff change a time limit
+in a labelled field (unit and source beside it), or a task form's labels, options and required flags, and get
+a new draft version, validated with the model's test cases, ready to deploy.
 Its route is added to the model pages' blueprint (``app.process_model.pages``)."""
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from app.db import db
+from app.errors import NotFoundError
 from app.policy import profiles
 from app.process_model import diffs, parameters, versions
+from app.process_model import form_editor as form_editor_rules
 from app.process_model.models import ProcessModel
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
@@ -68,3 +71,45 @@ def change_parameters(process_id: str, version: int):
     base = versions.get_version(process_id, version)
     return render_template("models/version.html", model=base, problems=problems,
                            **rule_view(base, entered=values)), 422
+
+
+def _form_of(model: ProcessModel, name: str) -> dict[str, Any]:
+    schema = (model.forms or {}).get(name)
+    if not isinstance(schema, dict):
+        raise NotFoundError("没有这个表单")
+    return schema
+
+
+@roles_required(Role.policy_admin)
+def form_editor(process_id: str, version: int, name: str):
+    model = versions.get_version(process_id, version)
+    schema = _form_of(model, name)
+    return render_template("models/form_editor.html", model=model, name=name, schema=schema,
+                           rows=form_editor_rules.rows(schema), problems=None)
+
+
+@roles_required(Role.policy_admin)
+def save_form(process_id: str, version: int, name: str):
+    base = versions.get_version(process_id, version)
+    schema, problems = form_editor_rules.apply(_form_of(base, name), request.form)
+    if not problems and schema == base.forms[name]:
+        flash("表单没有变化，未保存新版本。")
+        return redirect(url_for("model_pages.form_editor", process_id=process_id, version=version, name=name))
+    if not problems:
+        title = schema.get("title", name)
+        comment = (request.form.get("comment") or "").strip()[:2000] or f"修改表单“{title}”"
+        try:
+            model = versions.add_upload(
+                process_id=process_id, bpmn_xml=base.bpmn_xml, forms={**base.forms, name: schema},
+                test_cases=base.test_cases, comment=comment, actor=page_principal().label,
+                actor_id=page_principal().user.id, source="form-editor", deploy=False)
+        except ModelError as err:
+            db.session.rollback()
+            problems = err.problems
+        else:
+            db.session.commit()
+            flash(f"已保存为草稿第 {model.version} 版（{comment}），校验与测试用例全部通过。确认无误后可部署。")
+            return redirect(url_for("model_pages.version", process_id=process_id, version=model.version))
+    base = versions.get_version(process_id, version)
+    return render_template("models/form_editor.html", model=base, name=name, schema=schema,
+                           rows=form_editor_rules.rows(schema), problems=problems), 422

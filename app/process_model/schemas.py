@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.input_rules import Id, InputSchema
+
 
 class ModelProcessSchema(Schema):
     process_id = fields.String()
@@ -35,7 +37,7 @@ class ModelVersionDetailSchema(ModelVersionSchema):
     parameters = fields.Dict(metadata={"description": "时限参数（模型 init 任务的 parameter: 属性）：名称 → 数值"})
 
 
-class ModelUploadSchema(Schema):
+class ModelUploadSchema(InputSchema):
     bpmn_xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
     forms = fields.Dict(load_default=None, metadata={"description": "表单名 → JSON Schema；省略则沿用最新版本的表单"})
     test_cases = fields.Dict(load_default=None, metadata={
@@ -61,8 +63,8 @@ class MigrationCandidateSchema(Schema):
     changed_tasks = fields.List(fields.String())
 
 
-class MigrateRequestSchema(Schema):
-    case_ids = fields.List(fields.Integer(), load_default=None,
+class MigrateRequestSchema(InputSchema):
+    case_ids = fields.List(Id(), load_default=None,
                            metadata={"description": "要迁移的工单；省略则迁移全部可迁移的工单"})
 
 

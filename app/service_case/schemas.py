@@ -23,6 +23,24 @@ class ServiceCaseCreateSchema(InputSchema):
     finished_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
+# The column headers a department's spreadsheet uses for ServiceCaseCreateSchema's fields: a bulk import
+# (CSV, XLSX) accepts these or the field names themselves.
+SERVICE_CASE_HEADERS = {
+    "办件编号": "case_no", "办件号": "case_no", "受理编号": "case_no",
+    "事项编码": "item_code", "事项编号": "item_code",
+    "办理单位编码": "org_code", "办理部门编码": "org_code", "机构编码": "org_code",
+    "窗口编码": "window_code", "窗口编号": "window_code",
+    "工作人员账号": "staff_username", "经办人账号": "staff_username",
+    "办理渠道": "channel", "办理方式": "channel",
+    "申请人类型": "applicant_kind",
+    "申请人姓名": "applicant_name", "申请人名称": "applicant_name", "申请人": "applicant_name",
+    "申请人电话": "applicant_phone", "联系电话": "applicant_phone", "手机号码": "applicant_phone",
+    "申请人证件号码": "applicant_cert_no", "证件号码": "applicant_cert_no",
+    "受理时间": "accepted_at",
+    "办结时间": "finished_at",
+}
+
+
 class ServiceCaseReadSchema(Schema):
     case_no = fields.String()
     item_code = fields.String()

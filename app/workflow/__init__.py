@@ -5,3 +5,4 @@ Everything else in the service speaks of cases and tasks; this package turns tho
 from app.workflow.engine import CaseWorkflow, HumanTask, StepRecord, TaskNotReadyError, WaitingTimer  # noqa: F401
 from app.workflow.errors import ModelError, WorkflowRuntimeError  # noqa: F401
 from app.workflow.registry import ModelBundle, get_bundle, load_bundle_from_files  # noqa: F401
+from app.workflow.template import StartedCase, StartTemplate  # noqa: F401

@@ -5,7 +5,7 @@ module's ``datetime`` name is replaced by a subclass whose ``now`` asks the app'
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 
@@ -14,7 +14,7 @@ from app.clock import now as service_now
 
 class _ServiceClockDatetime(datetime):
     @classmethod
-    def now(cls, tz=None):
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
         moment = service_now()
         return moment.astimezone(tz) if tz is not None else moment.astimezone(UTC).replace(tzinfo=None)
 

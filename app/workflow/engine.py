@@ -62,7 +62,7 @@ class StepRecord:
     data: dict[str, Any] = field(repr=False)
 
 
-def _properties(task) -> dict[str, str]:
+def _properties(task: Any) -> dict[str, str]:
     return dict((getattr(task.task_spec, "extensions", None) or {}).get("properties", {}) or {})
 
 
@@ -70,7 +70,7 @@ class CaseWorkflow:
     def __init__(self, bundle: ModelBundle, workflow: BpmnWorkflow):
         self.bundle = bundle
         self.wf = workflow
-        self.calculations: list[dict] = []  # deadline calculations made by the last advance
+        self.calculations: list[dict[str, Any]] = []  # deadline calculations made by the last advance
         self.wf.script_engine = make_script_engine()  # not part of the saved state
 
     @classmethod
@@ -142,7 +142,7 @@ class CaseWorkflow:
 
     # -- queries --------------------------------------------------------------------------------
 
-    def _ready_task(self, task_uuid: str):
+    def _ready_task(self, task_uuid: str) -> Any:
         try:
             task = self.wf.get_task_from_id(uuid.UUID(task_uuid))
         except Exception:  # noqa: BLE001 - unknown id or malformed uuid: both mean "not open"
@@ -183,13 +183,13 @@ class CaseWorkflow:
         return merged
 
     def is_completed(self) -> bool:
-        return self.wf.is_completed()
+        return bool(self.wf.is_completed())
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.wf.script_engine.environment.evaluate(expression, dict(data))
 
 
-def _kind(task) -> str:
+def _kind(task: Any) -> str:
     spec = task.task_spec
     name = type(spec).__name__
     if "Timer" in name or isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
@@ -203,7 +203,7 @@ def _kind(task) -> str:
     return "other"
 
 
-def _timer_due(task) -> datetime | None:
+def _timer_due(task: Any) -> datetime | None:
     definition = getattr(task.task_spec, "event_definition", None)
     if definition is None:
         return None

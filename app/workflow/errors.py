@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from app.errors import DomainError
 
 
@@ -9,7 +11,7 @@ class ModelError(DomainError):
     status = 422
     code = "invalid_model"
 
-    def __init__(self, message: str, problems: list[dict] | None = None):
+    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None):
         super().__init__(message, fields={"model": problems or []})
         self.problems = problems or []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -62,7 +63,7 @@ class ModelBundle:
 PARAMETER_PREFIX = "parameter:"
 
 
-def model_parameters(task_specs) -> dict[str, int]:
+def model_parameters(task_specs: Iterable[Any]) -> dict[str, int]:
     found: dict[str, int] = {}
     for task_spec in task_specs:
         for name, value in _properties(task_spec).items():
@@ -135,13 +136,15 @@ def _problem(element: str, message: str, line: int | None = None) -> dict[str, A
 
 def _element_at_line(root: etree._Element, line: int | None) -> str:
     for element in root.iter():
-        if isinstance(element.tag, str) and element.sourceline == line and element.get("id"):
-            return element.get("id")
+        element_id = element.get("id")
+        if isinstance(element.tag, str) and element.sourceline == line and element_id:
+            return str(element_id)
     return ""
 
 
-def _properties(task_spec) -> dict[str, str]:
-    return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+def _properties(task_spec: Any) -> dict[str, str]:
+    properties: dict[str, str] = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    return properties
 
 
 def read_model_files(bpmn_path: Path) -> tuple[str, dict[str, Any]]:

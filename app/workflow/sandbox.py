@@ -212,6 +212,13 @@ def names_read(source: str, *, mode: str) -> set[str]:
     return read
 
 
+@lru_cache(maxsize=4096)
+def names_in(source: str, *, mode: str) -> frozenset[str]:
+    """Every name an expression or script mentions, read or written (compiled code only: it parsed)."""
+    tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+
 def names_written_by(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
@@ -254,12 +261,12 @@ class _Guard(ast.NodeTransformer):
                                  node)
 
 
-def _call(name: str, *args: ast.AST, like: ast.AST) -> ast.Call:
+def _call(name: str, *args: ast.expr, like: ast.AST) -> ast.Call:
     return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(id=name, ctx=ast.Load()), like),
                                       args=list(args), keywords=[]), like)
 
 
-def _as_load(target: ast.AST) -> ast.AST:
+def _as_load(target: ast.AST) -> ast.expr:
     clone = ast.parse(ast.unparse(target), mode="eval").body
     return ast.copy_location(clone, target)
 
@@ -281,13 +288,12 @@ _deadline: ContextVar[float | None] = ContextVar("sandbox_deadline", default=Non
 class TimeBudget:
     """Bounds the run time of one evaluation (checked at every guarded operation)."""
 
-    def __enter__(self):
+    def __enter__(self) -> TimeBudget:
         self._token = _deadline.set(time.monotonic() + TIME_BUDGET_SECONDS)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         _deadline.reset(self._token)
-        return False
 
 
 def _tick() -> None:

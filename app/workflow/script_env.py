@@ -6,7 +6,7 @@ working-day calendar, so a task's due date and its timer come from the same expr
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
@@ -34,12 +34,12 @@ def _start_of(value: str) -> date | datetime:
 
 # Deadline calculations made during one engine advance, so provisional ones (a year without official
 # calendar data) can be recomputed when that year is loaded.
-_calculations: ContextVar[list | None] = ContextVar("deadline_calculations", default=None)
+_calculations: ContextVar[list[dict[str, Any]] | None] = ContextVar("deadline_calculations", default=None)
 
 
 @contextmanager
-def recording_calculations() -> Iterator[list[dict]]:
-    log: list[dict] = []
+def recording_calculations() -> Iterator[list[dict[str, Any]]]:
+    log: list[dict[str, Any]] = []
     token = _calculations.set(log)
     try:
         yield log
@@ -47,7 +47,28 @@ def recording_calculations() -> Iterator[list[dict]]:
         _calculations.reset(token)
 
 
-def _remember(function: str, args: list, value: str, provisional: bool) -> None:
+# Names the expressions and scripts of one engine advance mentioned (read or wrote), so a start can tell
+# whether its outcome depends on a value of the start data (``app.workflow.template``).
+_names: ContextVar[set[str] | None] = ContextVar("names_mentioned", default=None)
+
+
+@contextmanager
+def recording_names() -> Iterator[set[str]]:
+    mentioned: set[str] = set()
+    token = _names.set(mentioned)
+    try:
+        yield mentioned
+    finally:
+        _names.reset(token)
+
+
+def _mention(source: str, mode: str) -> None:
+    mentioned = _names.get()
+    if mentioned is not None:
+        mentioned |= sandbox.names_in(source, mode=mode)
+
+
+def _remember(function: str, args: list[Any], value: str, provisional: bool) -> None:
     log = _calculations.get()
     if log is not None:
         log.append({"function": function, "args": args, "value": value, "provisional": provisional})
@@ -73,9 +94,10 @@ def working_days_before(due: str, n: int) -> str:
     return value
 
 
-def recalculate(calculation: dict) -> str:
+def recalculate(calculation: dict[str, Any]) -> str:
     """The same calculation on the calendar as it is now."""
-    return FUNCTIONS[calculation["function"]](*calculation["args"])
+    value: str = FUNCTIONS[calculation["function"]](*calculation["args"])
+    return value
 
 
 def now_iso() -> str:
@@ -86,13 +108,13 @@ def is_before(a: str, b: str) -> bool:
     return datetime.fromisoformat(a) < datetime.fromisoformat(b)
 
 
-FUNCTIONS = {"deadline": deadline, "working_days_before": working_days_before, "now_iso": now_iso,
-             "is_before": is_before}
+FUNCTIONS: dict[str, Callable[..., Any]] = {"deadline": deadline, "working_days_before": working_days_before,
+                                            "now_iso": now_iso, "is_before": is_before}
 SAFE_BUILTINS = {name: getattr(builtins, name) for name in sandbox.SAFE_BUILTIN_NAMES}
 CALLABLES = sandbox.allowed_callables(FUNCTIONS)
 # Names every model may read even when the start data lacks them: ``policy`` holds the active policy
 # profile's overrides (app.policy), and a model run without one (tests, dry runs) keeps its defaults.
-DATA_DEFAULTS = {"policy": MappingProxyType({})}
+DATA_DEFAULTS: dict[str, Any] = {"policy": MappingProxyType({})}
 
 
 class SandboxedEnvironment(TaskDataEnvironment):
@@ -102,21 +124,25 @@ class SandboxedEnvironment(TaskDataEnvironment):
     script's assignments land in the data and nothing of the environment leaks into it.
     """
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
         code = sandbox.compile_checked(expression, "eval", CALLABLES)
+        _mention(expression, "eval")
         with sandbox.TimeBudget():
             result = eval(code, self._globals(external_context), context)  # noqa: S307 - checked above
             sandbox.check_value(result)
         return result
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
         code = sandbox.compile_checked(script, "exec", CALLABLES)
+        _mention(script, "exec")
         with sandbox.TimeBudget():
             exec(code, self._globals(external_context), context)  # noqa: S102 - checked above
         return True
 
-    def _globals(self, external_context) -> dict:
+    def _globals(self, external_context: dict[str, Any] | None) -> dict[str, Any]:
         namespace = {**DATA_DEFAULTS, **self.globals, **sandbox.GUARDS}
         namespace.update({k: v for k, v in (external_context or {}).items() if not k.startswith("_")})
         return namespace

@@ -19,9 +19,11 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
     """The library's converter; given a parsed spec on restore, it uses that spec instead of restoring one."""
 
-    def from_dict(self, dct, spec=None, subprocess_specs=None):
+    def from_dict(self, dct: dict[str, Any], spec: Any = None,
+                  subprocess_specs: dict[str, Any] | None = None) -> BpmnWorkflow:
         if spec is None:
-            return super().from_dict(dct)
+            restored: BpmnWorkflow = super().from_dict(dct)
+            return restored
         # BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2) without its first step, restoring the specs.
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
@@ -31,9 +33,9 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
-    def state_of(self, workflow) -> dict[str, Any]:
+    def state_of(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         """BpmnWorkflowConverter.to_dict without the "spec" and "subprocess_specs" keys."""
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         dct["typename"] = self.typename
@@ -52,6 +54,7 @@ def state_of(workflow: BpmnWorkflow) -> dict[str, Any]:
     return _WORKFLOW.state_of(workflow)
 
 
-def restore(state: dict[str, Any], spec, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+def restore(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     """A workflow from ``state_of``'s dicts (which it consumes) and its version's parsed spec."""
-    return serializer.from_dict(state, spec=spec, subprocess_specs=subprocess_specs)
+    workflow: BpmnWorkflow = serializer.from_dict(state, spec=spec, subprocess_specs=subprocess_specs)
+    return workflow

@@ -112,7 +112,6 @@ def run_database(kind: str, options: Options) -> list[rows.Row]:
     with throwaway_database(kind) as url:
         bench = Bench(url, options)
         try:
-            print(f"\n=== {bench.label} ===", flush=True)
             for size in options.sizes:
                 bench.grow_to(size)
                 table = rows.measure_all(bench, size)

@@ -52,6 +52,7 @@ class Bench:
         self.app.extensions["clock"] = self.clock
         self.client = self.app.test_client()
         self.label = self._label()
+        print(f"\n=== {self.label} ===", flush=True)
         started = time.perf_counter()
         self.world = data.build(self.app)
         self.copier = data.CaseCopier(self.engine)  # reflects the schema the migrations made

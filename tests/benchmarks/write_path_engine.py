@@ -40,7 +40,8 @@ def _stored_and_restored(workflow: BpmnWorkflow, script_engine) -> BpmnWorkflow:
 def raw_happy_path(steps) -> float:
     """Seconds for start + every step of ``steps`` ((task id, submitted data) pairs); needs an app context."""
     bundle = _bundle()
-    start = {"case_id": 1, "case_no": "CP-RAW", "received_at": now().astimezone(UTC).isoformat(),
+    # What a new case starts with: the model's rule parameters, then the case facts and the policy profile.
+    start = {**bundle.parameters, "case_id": 1, "case_no": "CP-RAW", "received_at": now().astimezone(UTC).isoformat(),
              "evaluation_level": 1, "real_name": True, "responsible_org": "A-HR", "policy": profiles.start_values()}
     script_engine = make_script_engine()
     started = time.perf_counter()

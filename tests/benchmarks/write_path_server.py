@@ -2,6 +2,7 @@
 with several worker processes when the command offers ``--workers``, and many HTTP clients posting at once."""
 from __future__ import annotations
 
+import ctypes
 import http.client
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from app.cli import main; main()"]
 START_TIMEOUT = 90
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 def _free_port() -> int:
@@ -51,7 +53,8 @@ def running_server(database_url: str, workers: int):
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="hcp-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO_ROOT, env=_environment(database_url),
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=_stop_with_parent)
     try:
         _wait_until_up(process, port, Path(log.name))
         yield port, description
@@ -64,6 +67,13 @@ def running_server(database_url: str, workers: int):
             process.wait()
         log.close()
         os.unlink(log.name)
+
+
+def _stop_with_parent() -> None:
+    """Linux: the server gets SIGTERM when this process dies (killed, or a test run interrupted), so it never
+    outlives the benchmark even though it runs in its own session."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until_up(process, port: int, log: Path) -> None:

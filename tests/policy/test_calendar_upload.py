@@ -75,14 +75,14 @@ def test_yaml_alias_bombs_and_non_utf8_files_are_refused(private_calendar):
         uploads.load_year(YEAR_2027.encode("gbk"), source="t", actor="t")
 
 
-def test_the_cli_loads_a_year_file(registry_app, private_calendar, tmp_path, world):
+def test_the_cli_loads_a_year_file(app, private_calendar, tmp_path, world):
     path = tmp_path / "2027.yaml"
     path.write_text(YEAR_2027, encoding="utf-8")
-    result = registry_app.test_cli_runner().invoke(policy_cli, ["calendar-load", str(path)])
+    result = app.test_cli_runner().invoke(policy_cli, ["calendar-load", str(path)])
     assert result.exit_code == 0, result.output
     assert "已载入 2027 年" in result.output and 2027 in private_calendar.loaded_years
     path.write_text(YEAR_2027.replace("2027-01-09", "2027-01-08"), encoding="utf-8")
-    refused = registry_app.test_cli_runner().invoke(policy_cli, ["calendar-load", str(path)])
+    refused = app.test_cli_runner().invoke(policy_cli, ["calendar-load", str(path)])
     assert refused.exit_code == 2 and "周六或周日" in refused.output
 
 
@@ -112,10 +112,10 @@ def test_every_page_shows_the_banner_and_policy_staff_upload_in_the_browser(priv
     assert refused.status_code == 422 and "周六或周日" in refused.get_data(as_text=True)
 
 
-def test_a_stored_year_reaches_another_process_calendar(private_calendar, registry_app, world):
+def test_a_stored_year_reaches_another_process_calendar(private_calendar, app, world):
     uploads.load_year(YEAR_2027, source="t", actor="t")
     db.session.commit()
     private_calendar._years.pop(2027)  # as if this process had not loaded it
-    registry_app.extensions.pop("policy_calendar_checksums", None)
-    assert uploads.refresh(registry_app, force=True) == [2027]
+    app.extensions.pop("policy_calendar_checksums", None)
+    assert uploads.refresh(app, force=True) == [2027]
     assert 2027 in private_calendar.loaded_years

@@ -111,6 +111,15 @@ def test_a_version_can_be_uploaded_as_a_file_and_downloaded(api, world, open_cas
     assert download.get_data(as_text=True) == xml
 
 
+def test_an_uploaded_json_file_nested_too_deep_is_refused_naming_it(api, world, shipped):
+    deep = b"[" * 5000 + b"]" * 5000
+    response = api.post(f"{URL}/versions/file", headers=world.headers("policy_c"), content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(shipped[0].encode()), "bad_review.bpmn"),
+                              "forms": (io.BytesIO(deep), "forms.json")})
+    assert response.status_code == 422
+    assert "forms" in response.json["error"]["fields"]
+
+
 def test_drafts_can_be_retired_but_the_deployed_version_cannot(api, world, open_case, shipped):
     open_case(at=local(2026, 11, 16, 9, 0))
     api.post(f"{URL}/versions", json={"bpmn_xml": shipped[0].replace("签收响应", "签收")},

@@ -57,6 +57,7 @@ def test_the_openapi_document_states_the_range_of_path_ids(client):
     spec = client.get("/api/v1/openapi.json").json
     parameter = spec["paths"]["/api/v1/cases/{case_id}"]["parameters"][0]
     assert parameter["schema"]["minimum"] == 1 and parameter["schema"]["maximum"] == 2**31 - 1
+    assert "2147483647" in spec["info"]["description"] and "404" in spec["info"]["description"]
 
 
 @pytest.mark.parametrize(("path", "who", "field"), [

@@ -32,6 +32,7 @@ def _arguments(case, world) -> dict:
     return {"case_id": case.case_id, "task_id": task.id, "evaluation_id": case.case.evaluation_id,
             "user_id": task.org_unit_id, "unit_id": world.units["A"].id, "process_id": "bad_review", "version": 1,
             "org_code": "A", "month": "2026-11", "year": 2026, "draw_id": 1, "sample_id": 1, "snapshot_id": 1,
+            "preview_id": 1, "name": "verify",
             "case_no": case.case.evaluation.service_case.case_no, "token": "not-a-valid-link",
             "filename": "css/app.css"}
 
