@@ -41,6 +41,7 @@ def main(ctx: click.Context) -> None:
     ctx.obj = app
     ctx.call_on_close(app.extensions["db_engine"].dispose)  # no connection outlives the command
     ctx.with_resource(app.app_context())
+    ctx.call_on_close(_seal_recorded_events)
     from app.policy import calendar as stored_calendar
 
     # Every command computes on the same calendar as the web app: shipped files plus the years stored
@@ -49,6 +50,17 @@ def main(ctx: click.Context) -> None:
     # End that read: on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), and `serve` or
     # `scheduler` would otherwise keep it, and every other writer waiting, for as long as they run.
     db.session.rollback()
+
+
+def _seal_recorded_events() -> None:
+    """A command that recorded audit events seals them before it ends, so the chain it leaves is complete."""
+    from flask import g
+
+    if g.get("audit_recorded"):
+        from app.audit.jobs import seal_pending_events
+
+        db.session.rollback()  # the command committed its work; nothing else may ride along
+        seal_pending_events()
 
 
 @main.group("db")
@@ -156,17 +168,59 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain and report the first broken link."""
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False),
+              help="A checkpoint exported earlier (audit checkpoint --export): the database must still contain it.")
+def audit_verify(checkpoint_file: str | None) -> None:
+    """Walk the hash chain beside its checkpoints and report the first broken link."""
     from app.audit import verify_chain
 
-    report = verify_chain()
+    report = verify_chain(exported=_read_checkpoint(checkpoint_file) if checkpoint_file else None)
+    waiting = f"；另有 {report.unsealed} 条记录待封存" if report.unsealed else ""
     if report.ok:
-        click.echo(f"审计链完整：已校验 {report.checked} 条记录 / audit chain intact ({report.checked} events)")
+        click.echo(f"审计链完整：已校验 {report.checked} 条记录、{report.checkpoints} 个检查点{waiting}"
+                   f" / audit chain intact ({report.checked} events, {report.unsealed} unsealed)")
         return
-    click.echo(f"审计链断裂于第 {report.broken_at} 条：{report.reason} / chain broken at seq {report.broken_at}",
-               err=True)
+    click.echo(f"审计链断裂于第 {report.broken_at} 条：{report.reason}{waiting}"
+               f" / chain broken at seq {report.broken_at}", err=True)
     sys.exit(1)
+
+
+def _read_checkpoint(path: str) -> dict:
+    from app.audit.checkpoint import CheckpointFileError, from_json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return from_json(handle.read())
+    except OSError as err:
+        raise click.BadParameter(f"无法读取检查点文件：{err.strerror}", param_hint="--checkpoint") from None
+    except CheckpointFileError as err:
+        raise click.BadParameter(str(err), param_hint="--checkpoint") from None
+
+
+@audit_group.command("seal")
+def audit_seal() -> None:
+    """Seal every waiting audit event now (what the scheduler does every few seconds)."""
+    from app.audit.jobs import seal_pending_events
+
+    click.echo(f"已封存 {seal_pending_events()} 条审计记录 / events sealed")
+
+
+@audit_group.command("checkpoint")
+@click.option("--export", "export_file", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Write the latest checkpoint to this file as JSON, to keep outside the database.")
+def audit_checkpoint(export_file: str) -> None:
+    """Export the latest audit checkpoint (seals waiting events first)."""
+    from app.audit import checkpoint
+    from app.audit.jobs import seal_pending_events
+
+    seal_pending_events()
+    latest = checkpoint.latest()
+    if latest is None:
+        click.echo("还没有审计检查点：审计链为空 / no checkpoint yet", err=True)
+        sys.exit(1)
+    with open(export_file, "w", encoding="utf-8") as handle:
+        handle.write(checkpoint.to_json(latest) + "\n")
+    click.echo(f"已导出检查点 #{latest.batch}（封存至第 {latest.last_seq} 条）到 {export_file}")
 
 
 @main.command("tick")

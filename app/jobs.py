@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from app.db import db
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 class Job:
     id: str
     func: Callable[[], object]
-    trigger: CronTrigger
+    trigger: BaseTrigger | Callable[[dict], BaseTrigger]  # or made from the app's config when started
     description: str
 
 
@@ -95,7 +97,13 @@ def _cron(**fields) -> CronTrigger:
     return CronTrigger(timezone="Asia/Shanghai", **fields)
 
 
+def _audit_seal_interval(config) -> IntervalTrigger:
+    return IntervalTrigger(seconds=config["AUDIT_SEAL_INTERVAL_SECONDS"])
+
+
 JOBS: tuple[Job, ...] = (
+    Job("audit_seal", _call("app.audit.jobs.seal_pending_events"), _audit_seal_interval,
+        "Seal waiting audit events into the hash chain, one checkpoint per batch"),
     Job("case_timers", _case_timers, CronTrigger(minute="*", timezone="Asia/Shanghai"),
         "Fire due timers of bad-review cases (reminders, overdue supervision)"),
     Job("calendar_coverage", _calendar_coverage, CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
@@ -141,7 +149,8 @@ def start_scheduler(app) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it announces every run at INFO
     for job in JOBS:
-        scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.description,
+        trigger = job.trigger if isinstance(job.trigger, BaseTrigger) else job.trigger(app.config)
+        scheduler.add_job(run_job, trigger, args=(app, job), id=job.id, name=job.description,
                           coalesce=True, max_instances=1, replace_existing=True)
     scheduler.start()
     app.extensions["scheduler"] = scheduler

@@ -136,3 +136,12 @@ STATS_SATISFIED_LEVELS = (3, 4, 5)  # levels counted by 满意率 (DOMAIN: the t
 STATS_LOW_RANK_MONTHS = 2
 STATS_LOW_RANK_COUNT = 3
 STATS_CLOSE_DAY = 10
+
+# Audit chain: writers queue events; the sequencer seals them into the hash chain in batches, each with a
+# checkpoint (Merkle root, chain head), every few seconds. An event waiting longer than the alert time is shown
+# as an alert on /admin/operations. With a checkpoint key (HCP_AUDIT_CHECKPOINT_KEY, a long random secret kept
+# out of the database) every checkpoint is signed with HMAC-SHA256.
+AUDIT_SEAL_INTERVAL_SECONDS = 5
+AUDIT_SEAL_BATCH = 5000
+AUDIT_SEAL_ALERT_SECONDS = 120
+AUDIT_CHECKPOINT_KEY = ""

@@ -223,9 +223,11 @@ def cases_csv(query: Select) -> str:
 
 
 HISTORY_HEADER = ["序号", "时间", "操作人", "操作", "对象", "内容", "哈希"]
+UNSEALED_LABEL = "待封存"  # shown where an event's seq would be until the sequencer seals it
 
 
 def history_csv(events: list[AuditEvent]) -> str:
-    return _csv(HISTORY_HEADER, ([e.seq, _local(e.occurred_at), e.actor, action_label(e),
-                                  f"{e.subject_type}:{e.subject_id}",
-                                  "；".join(f"{k}：{v}" for k, v in describe(e.payload)), e.hash] for e in events))
+    return _csv(HISTORY_HEADER, ([e.seq if e.sealed else UNSEALED_LABEL, _local(e.occurred_at), e.actor,
+                                  action_label(e), f"{e.subject_type}:{e.subject_id}",
+                                  "；".join(f"{k}：{v}" for k, v in describe(e.payload)), e.hash or ""]
+                                 for e in events))

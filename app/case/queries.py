@@ -69,8 +69,9 @@ def detail(case: BadReviewCase, *, principal: Principal) -> dict:
 
 
 def history(case: BadReviewCase) -> list[AuditEvent]:
-    """Every event of the case and of its evaluation, in the order they happened."""
+    """Every event of the case and of its evaluation, in the order they were written (by id: events waiting
+    to be sealed have no seq yet, and a case's events are written one transaction after another)."""
     return list(db.session.scalars(select(AuditEvent).where(or_(
         and_(AuditEvent.subject_type == "case", AuditEvent.subject_id == str(case.id)),
         and_(AuditEvent.subject_type == "evaluation", AuditEvent.subject_id == str(case.evaluation_id)),
-    )).order_by(AuditEvent.seq)))
+    )).order_by(AuditEvent.id)))

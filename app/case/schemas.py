@@ -54,10 +54,10 @@ class CasePageSchema(Schema):
 
 
 class HistoryEventSchema(Schema):
-    seq = fields.Integer()
+    seq = fields.Integer(allow_none=True, metadata={"description": "chain position; null while waiting to be sealed"})
     occurred_at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
     subject_type = fields.String()
     payload = fields.Dict()
-    hash = fields.String()
+    hash = fields.String(allow_none=True)

@@ -1,9 +1,11 @@
 """Keeping the daily counts equal to the raw tables by following the audit chain.
 
 Every change that moves a count is audited in the same transaction (``service_case.*``, ``evaluation.*``:
-received, defaulted, not adopted …; ``case`` events: a task done, a deadline's timer firing), and the audit
-sequence is gap-free and written in commit order. So the events after the stored watermark are exactly what
-changed since the last refresh; the local days of the service cases they touch are rebuilt from the raw rows.
+received, defaulted, not adopted …; ``case`` events: a task done, a deadline's timer firing). Committed events
+wait unsealed (no seq) until the audit sequencer gives them gap-free seq numbers in sealing order, so every seq
+becomes visible before a later one. The sealed events after the stored watermark plus the events not sealed yet
+therefore cover everything that changed since the last refresh (an event sealed while a refresh runs lies above
+the watermark it records); the local days of the service cases they touch are rebuilt from the raw rows.
 ``app.stats.refresh`` decides which days and records the progress; readers never refresh, they read the counts
 as of the last refresh. The hot-spot counts (``app.stats.hotspot_daily``) are rebuilt in the same pass.
 """
@@ -96,9 +98,17 @@ def delete_outside(bounds: tuple[date, date] | None) -> None:
     hotspot_daily.delete_outside(*bounds)
 
 
+def has_unsealed_changes() -> bool:
+    """Whether events that may move a count wait to be sealed (they are not above any watermark yet)."""
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.seq.is_(None), AuditEvent.subject_type.in_(WATCHED_SUBJECTS)).limit(1)) is not None
+
+
 def changed_days(after: int, upto: int) -> set[date]:
+    """The days touched by the sealed events ``after`` < seq <= ``upto`` and by the events not sealed yet."""
     events = db.session.execute(select(AuditEvent.subject_type, AuditEvent.subject_id).where(
-        AuditEvent.seq > after, AuditEvent.seq <= upto, AuditEvent.subject_type.in_(WATCHED_SUBJECTS))).all()
+        or_(and_(AuditEvent.seq > after, AuditEvent.seq <= upto), AuditEvent.seq.is_(None)),
+        AuditEvent.subject_type.in_(WATCHED_SUBJECTS))).all()
     ids: dict[str, set[int]] = {kind: set() for kind in WATCHED_SUBJECTS}
     for kind, subject_id in events:
         if subject_id.isdigit():

@@ -68,7 +68,7 @@ def plan(*, full: bool = False) -> Run | None:
         return None
     if full:
         state.audit_seq = 0
-    if state.audit_seq and state.audit_seq >= last:
+    if state.audit_seq and state.audit_seq >= last and not daily.has_unsealed_changes():
         return None
     if state.audit_seq == 0:
         bounds = daily.days_with_service_cases()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.audit.jobs import seal_pending_events
 from app.clock import now
 from app.db import db
 from app.evaluation import service as evaluation_service
@@ -45,6 +46,7 @@ def _appealed_case(app, reason: str, evidence: str) -> tuple[int, str]:
         commands.complete_task(sign_for.id, {"action": "appeal", "appeal_reason": reason, "evidence": evidence},
                                 principal=Principal.for_user(get_by_username("handler_a")))
         db.session.commit()
+        seal_pending_events()  # as the sealing job of a running service does within seconds
         found = (case.id, case.case_no)
         db.session.remove()
     return found

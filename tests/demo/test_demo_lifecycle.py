@@ -11,7 +11,6 @@ from datetime import time
 import pytest
 from sqlalchemy import select
 
-from app.audit import verify_chain
 from app.calendar import get_calendar
 from app.case.models import BadReviewCase, CaseStatus
 from app.case.routing import supervision_office_for
@@ -21,6 +20,7 @@ from app.notification.models import Notification
 from app.settings import to_local
 from app.task.models import CaseTask, TaskState
 from tests.conftest import TEST_NOW
+from tests.fixtures.audit import sealed_chain
 
 pytestmark = pytest.mark.no_transaction
 CASES, SEED, BAD_RATE = 300, 11, 0.25  # about seventy bad reviews
@@ -120,4 +120,4 @@ def test_tasks_are_completed_by_their_unit_in_office_hours_after_they_opened(cas
 
 
 def test_the_audit_chain_verifies_after_the_lifecycle(cases):
-    assert verify_chain().ok
+    assert sealed_chain().ok

@@ -39,7 +39,7 @@ def test_a_bad_review_opens_a_case_routed_to_the_department_that_handled_the_ser
     assert bad_case.responsible_org.code == "A-MKT"
     assert bad_case.status == "open"
     assert bad_case.received_at == clock.now()
-    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions.index("evaluation.received") < actions.index("case.opened") < actions.index("case.process_started")
 
 

@@ -33,7 +33,7 @@ def versions_count() -> int:
 def actions(subject_id, subject_type: str = "case") -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == str(subject_id),
                                                                    AuditEvent.subject_type == subject_type)
-                                   .order_by(AuditEvent.seq)))
+                                   .order_by(AuditEvent.id)))
 
 
 def test_a_shorter_general_limit_is_validated_deployed_and_applies_to_new_cases_only(

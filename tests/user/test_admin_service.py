@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.audit import verify_chain
 from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import ConflictError, ValidationError
 from app.user import service as user_service
 from app.user.models import AccountKind
+from tests.fixtures.audit import sealed_chain
 
 ADMIN = "user:admin_c"
 NEW_PASSWORD = "another-long-passphrase"
@@ -22,7 +22,7 @@ def _user(username: str):
 
 
 def _last(action: str) -> AuditEvent | None:
-    return db.session.scalar(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc()))
+    return db.session.scalar(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()))
 
 
 def _count(action: str) -> int:
@@ -195,4 +195,4 @@ def test_no_audit_record_holds_a_password_or_a_token_secret(world):
     payloads = str([e.payload for e in db.session.scalars(select(AuditEvent))])
     for secret in (NEW_PASSWORD, issued.plaintext.split("_", 2)[2], issued.token.secret_hash):
         assert secret not in payloads
-    assert verify_chain().ok
+    assert sealed_chain().ok

@@ -33,7 +33,7 @@ def _can_sign_in(app, username: str, password: str = PASSWORD) -> bool:
 
 
 def _events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def _new_account(**overrides) -> MultiDict:

@@ -12,7 +12,7 @@ from tests.web.conftest import field_help, post_form
 
 
 def _events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def test_the_org_tree_shows_levels_and_who_supervises_whom(world, admin):

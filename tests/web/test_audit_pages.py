@@ -12,6 +12,7 @@ from app.audit.models import AuditEvent
 from app.case.models import BadReviewCase
 from app.db import db
 from app.user import service as user_service
+from tests.fixtures.audit import seal
 from tests.fixtures.lifecycle import local
 from tests.fixtures.world import PASSWORD
 
@@ -147,8 +148,13 @@ def _history(client, case_id: int) -> str:
 def test_the_history_lists_every_event_in_order_and_says_the_chain_is_intact(open_case, sign_in):
     case = open_case(at=local(2026, 11, 20, 9, 0))
     case.do("sign_for", {"action": "appeal", "appeal_reason": "评价人误操作", "evidence": "监控录像"})
-    html = _history(sign_in("auditor_c"), case.case_id)
-    assert "已校验，完整" in html
+    client = sign_in("auditor_c")
+    waiting = _history(client, case.case_id)  # written, not yet sealed into the chain
+    assert "条记录待封存，封存后纳入校验" in waiting and '<td class="muted">待封存</td>' in waiting
+    assert waiting.index("收到评价") < waiting.index("办结任务：签收响应")
+    seal()
+    html = _history(client, case.case_id)
+    assert "已校验，完整" in html and "待封存" not in html
     seqs = [int(s) for s in re.findall(r'<tr class="[^"]*" id="seq-(\d+)"', html)]
     assert seqs == sorted(seqs) and len(seqs) >= 6
     for words in ("收到评价", "生成差评工单", "启动处理流程", "办结任务：签收响应", "user:handler_a",
@@ -164,6 +170,7 @@ def test_a_tampered_audit_row_is_reported_as_the_broken_link_of_this_case(open_c
         pytest.skip("PostgreSQL refuses the update itself (append-only trigger)")
     case = open_case(at=local(2026, 11, 20, 9, 0))
     other = open_case(at=local(2026, 11, 20, 9, 30))
+    seal()
     seq = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.subject_type == "case",
                                                          AuditEvent.subject_id == str(case.case_id),
                                                          AuditEvent.action == "case.opened"))
@@ -181,6 +188,10 @@ def test_a_tampered_audit_row_is_reported_as_the_broken_link_of_this_case(open_c
 def test_the_history_exports_as_csv_and_prints(open_case, sign_in):
     case = open_case(at=local(2026, 11, 20, 9, 0))
     client = sign_in("auditor_c")
+    waiting = list(csv.reader(io.StringIO(client.get(f"/audit/cases/{case.case_id}.csv").get_data()
+                                          .decode("utf-8-sig"))))
+    assert {(r[0], r[6]) for r in waiting[1:]} == {("待封存", "")} and waiting[1][3] == "收到评价"
+    seal()
     response = client.get(f"/audit/cases/{case.case_id}.csv")
     assert response.status_code == 200 and response.get_data().startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
