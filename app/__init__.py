@@ -68,6 +68,7 @@ def _api_blueprints() -> list:
 
 def _page_blueprints() -> list:
     """The health check and the server-rendered pages, each beside its concept."""
+    from app.admin.operations import bp as operations
     from app.admin.pages import bp as accounts
     from app.admin.unit_pages import bp as units
     from app.audit.pages import bp as audit
@@ -82,4 +83,4 @@ def _page_blueprints() -> list:
     from app.web.auth import bp as auth
 
     return [system, auth, task_pages, case_pages, supervision, audit, evaluator, models, stats, outreach,
-            accounts, units]
+            accounts, units, operations]

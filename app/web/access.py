@@ -25,6 +25,7 @@ NAV = (  # (endpoint, label, roles); an entry shows only once its page exists
     ("model_pages.index", "流程模型", (Role.policy_admin,)),
     ("admin_pages.accounts", "账号管理", (Role.sysadmin,)),
     ("unit_pages.tree", "机构管理", (Role.sysadmin,)),
+    ("operations_pages.status", "运行状态", (Role.sysadmin, Role.supervisor, Role.supervisor_lead)),
 )
 
 
