@@ -63,6 +63,19 @@ def test_tick_fires_nothing_on_an_empty_database_and_refuses_a_bad_instant(haoch
     assert garbage.exit_code == 2 and "需要 ISO 时间" in garbage.output
 
 
+def test_a_command_leaves_a_sealed_chain_that_audit_verify_and_an_exported_checkpoint_confirm(haochaping, tmp_path):
+    haochaping("db", "upgrade")
+    assert haochaping("seed-demo", "--cases", "5").exit_code == 0  # thousands of audit events, then sealed
+    verified = haochaping("audit", "verify")
+    assert verified.exit_code == 0 and "审计链完整" in verified.output and "待封存" not in verified.output
+    kept = tmp_path / "checkpoint.json"
+    exported = haochaping("audit", "checkpoint", "--export", str(kept))
+    assert exported.exit_code == 0 and "已导出检查点 #1" in exported.output
+    assert haochaping("audit", "verify", "--checkpoint", str(kept)).exit_code == 0
+    missing = CliRunner().invoke(main, ["audit", "verify", "--checkpoint", str(tmp_path / "none.json")])
+    assert missing.exit_code == 2 and "无法读取检查点文件" in missing.output
+
+
 def test_recompute_deadlines_on_an_empty_database_moves_nothing(haochaping):
     haochaping("db", "upgrade")
     result = haochaping("recompute-deadlines")
