@@ -176,3 +176,13 @@ def test_sealed_events_outside_every_checkpoint_are_reported(world, is_postgres)
     db.session.execute(text("DELETE FROM audit_checkpoint WHERE last_seq = :s"), {"s": events[2].seq})
     report = audit.verify_chain()
     assert report.broken_at == events[0].seq and "不在任何检查点" in report.reason
+
+
+def test_each_checkpoint_is_logged_as_one_line_that_verify_can_take_back(world, caplog):
+    with caplog.at_level("INFO", logger="app.audit.sequencer"):
+        made = seal_pending()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("audit checkpoint ")]
+    assert len(lines) == 1
+    kept = checkpoint.from_json(lines[0].removeprefix("audit checkpoint "))
+    assert (kept["batch"], kept["hash"], kept["merkle_root"]) == (made.batch, made.hash, made.merkle_root)
+    assert audit.verify_chain(exported=kept).ok
