@@ -11,7 +11,7 @@ from app.audit import checkpoint, merkle
 from app.audit.models import AuditEvent
 from app.audit.sequencer import seal_pending
 from app.db import db
-from tests.fixtures.audit import seal, sealed_chain
+from tests.fixtures.audit import bypass_guards, seal, sealed_chain
 
 
 def _events(n: int = 3, tag: str = "thing") -> list[AuditEvent]:
@@ -26,14 +26,6 @@ def _sealed_events(n: int = 3) -> list[AuditEvent]:
     for event in events:
         db.session.refresh(event)  # loaded now, before a test deletes rows behind the session's back
     return events
-
-
-def bypass_guards(is_postgres: bool) -> None:
-    """Someone with full database rights: on PostgreSQL the append-only triggers are switched off (this
-    transaction only; the test's rollback restores them). SQLite has no such guard."""
-    if is_postgres:
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
-        db.session.execute(text("ALTER TABLE audit_checkpoint DISABLE TRIGGER audit_checkpoint_append_only"))
 
 
 def test_events_are_queued_unsealed_and_sealed_in_insertion_order(world):

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app import audit
 from app.cli import audit_checkpoint, audit_seal, audit_verify, main
 from app.db import db
-from tests.audit.test_audit_chain import bypass_guards
+from tests.fixtures.audit import bypass_guards
 
 
 def _three_events():

@@ -32,6 +32,7 @@ from app.service_case.models import ServiceCase
 from app.stats import refresh
 from app.task.models import CaseTask
 from app.user.service import get_by_username
+from tests.fixtures.audit import seal
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = count(1)
@@ -141,6 +142,7 @@ def build_november(world) -> Scenario:
                       ("feedback", local(2026, 11, 13, 11, 0), {"feedback_text": "已反馈"})))
     s.bad_case(13, received=local(2026, 11, 1, 10, 0), deadline=local(2026, 11, 9, 0, 0))
     db.session.commit()
+    seal()  # the audit sealing job runs every few seconds, the statistics job every minute
     refresh.run_to_completion(db.session.commit, full=True)
     db.session.commit()
     return s
@@ -155,7 +157,12 @@ def november(world) -> Scenario:
 
 @pytest.fixture
 def refresh_stats():
-    """What the scheduled job does every minute: bring the daily counts up to the audit chain."""
+    """What the scheduled jobs do: seal the audit events (every few seconds), then bring the daily counts up to
+    the audit chain (every minute)."""
     from app.stats.jobs import refresh_daily_counts
 
-    return refresh_daily_counts
+    def run() -> int:
+        seal()
+        return refresh_daily_counts()
+
+    return run
