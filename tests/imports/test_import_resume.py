@@ -52,7 +52,7 @@ def test_loading_the_same_file_twice_adds_nothing(world, clock, tmp_path, run_im
     assert first.exit_code == again.exit_code == 1
     assert again.report == first.report
     assert _count(ServiceCase) == 23
-    new_actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq).offset(events)).all()
+    new_actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id).offset(events)).all()
     assert new_actions == ["import.started", "import.finished"]
 
 
@@ -113,5 +113,5 @@ def test_an_interrupted_load_resumes_and_ends_like_an_uninterrupted_one(world, c
     db.session.refresh(run)
     assert (run.status, run.rows_added, run.rows_rejected) == (ImportStatus.finished, 23, 2)
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "import_run")
-                                 .where(AuditEvent.subject_id == str(run.id)).order_by(AuditEvent.seq)).all()
+                                 .where(AuditEvent.subject_id == str(run.id)).order_by(AuditEvent.id)).all()
     assert actions == ["import.started", "import.resumed", "import.finished"]

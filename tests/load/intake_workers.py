@@ -320,6 +320,7 @@ def main() -> int:
             print(f"\n{high} workers / {low} workers: {rates[high] / rates[low]:.2f}× (goal ≥ {GOAL_RATIO}×)")
         timed_numbers = [a.case_no for a in answers]
         problems = check(answers, *stored(url, timed_numbers))
+        cli(["audit", "seal"], {**os.environ, "HCP_DATABASE_URL": url})  # what the sealing job does within seconds
         verify = cli(["audit", "verify"], {**os.environ, "HCP_DATABASE_URL": url}, check=False)
         print(f"\naudit verify: {verify.strip()}")
         if "审计链完整" not in verify:
