@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, bindparam, column, select, text, update, values
+from sqlalchemy import BigInteger, CursorResult, String, Table, bindparam, column, select, text, update, values
 
 from app.audit import checkpoint, merkle
 from app.audit.models import AuditCheckpoint, AuditEvent
@@ -59,13 +60,14 @@ def seal_pending(batch: int = 5000) -> AuditCheckpoint | None:
 
 def _write_seals(seals: list[dict]) -> None:
     """One statement per batch: UPDATE … FROM (VALUES …) on PostgreSQL, an executemany on SQLite."""
-    table = AuditEvent.__table__
+    table: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped class's Table
     if db.session.get_bind().dialect.name == "postgresql":
         rows = values(column("id", BigInteger), column("seq", BigInteger), column("prev_hash", String),
                       column("hash", String), name="sealed").data(
             [(s["b_id"], s["b_seq"], s["b_prev_hash"], s["b_hash"]) for s in seals])
-        done = db.session.execute(update(table).where(table.c.id == rows.c.id, table.c.seq.is_(None)).values(
-            seq=rows.c.seq, prev_hash=rows.c.prev_hash, hash=rows.c.hash))
+        statement = update(table).where(table.c.id == rows.c.id, table.c.seq.is_(None)).values(
+            seq=rows.c.seq, prev_hash=rows.c.prev_hash, hash=rows.c.hash)
+        done = cast(CursorResult[Any], db.session.execute(statement))
         if done.rowcount != len(seals):
             raise RuntimeError("audit events were sealed by someone else while this sequencer held the lock")
         return

@@ -58,7 +58,7 @@ def verify_chain(*, batch: int = 5000, exported: dict[str, Any] | None = None) -
     except _Broken as broken:
         report = ChainReport(walk.checked, broken.seq, broken.reason, checkpoints=walk.checkpoints)
     unsealed = db.session.scalar(select(func.count()).where(AuditEvent.seq.is_(None)))
-    return replace(report, unsealed=unsealed)
+    return replace(report, unsealed=unsealed or 0)
 
 
 class _Walk:
