@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.db import db
-from app.errors import DomainError, PermissionDeniedError, ValidationError
+from app.errors import PermissionDeniedError, ValidationError
+from app.evaluation import bulk
 from app.evaluation import service as evaluation_service
 from app.evaluation.models import LEVEL_LABELS, Evaluation
 from app.evaluation.schemas import EVALUATION_HEADERS, EvaluationCreateSchema
@@ -53,24 +53,25 @@ def _evaluated(case_numbers: list[str]) -> set[str]:
 
 
 def _load_evaluations(rows: list[dict], principal: Principal) -> list[RowOutcome]:
+    """Rows whose service case is already evaluated (before or earlier in the chunk) are present; the others
+    go through the set-wise intake of the batch API."""
     present = _evaluated([r["service_case_no"] for r in rows]) if rows else set()
-    outcomes = []
-    for data in rows:
-        if data["service_case_no"] in present:
-            outcomes.append(RowOutcome("present"))
-            continue
-        try:
-            with db.session.begin_nested():
-                evaluation_service.create(data, principal=principal)
-        except DomainError as err:
-            outcomes.append(RowOutcome("rejected", err.fields or {"": [err.message]}))
-            continue
-        except IntegrityError:  # evaluated meanwhile by another writer
-            outcomes.append(RowOutcome("present"))
-            continue
-        present.add(data["service_case_no"])
-        outcomes.append(RowOutcome("added"))
-    return outcomes
+    fresh_at: dict[int, int] = {}
+    for position, data in enumerate(rows):
+        if data["service_case_no"] not in present:
+            present.add(data["service_case_no"])
+            fresh_at[position] = len(fresh_at)
+    results = bulk.intake_many([rows[p] for p in fresh_at], principal=principal)
+    return [_outcome(results[fresh_at[p]]) if p in fresh_at else RowOutcome("present") for p in range(len(rows))]
+
+
+def _outcome(result: bulk.ItemResult) -> RowOutcome:
+    if result.accepted:
+        return RowOutcome("added")
+    error = result.error or {}
+    if error.get("code") == "conflict":  # evaluated meanwhile by another writer
+        return RowOutcome("present")
+    return RowOutcome("rejected", error.get("fields") or {"": [error.get("message") or "无法导入该行"]})
 
 
 KINDS = {
