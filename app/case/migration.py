@@ -21,6 +21,14 @@ from app.workflow import migration_plan
 from app.workflow.registry import get_bundle
 
 PREVIEW_LIMIT = 500
+ADVICE = ("可以：请经办人先办完{tasks}，再回到本页迁移；或过几天再迁移（到那时工单已走到其他环节）；"
+          "或不迁移——工单留在原版本照常办完，不影响办理，只是后续步骤仍按原版本执行。")
+
+
+def advice(workflow) -> str:
+    """What policy staff can do about a case that cannot move now, in Chinese."""
+    names = [t.name for t in workflow.ready_human_tasks()]
+    return ADVICE.format(tasks="、".join(f"“{n}”" for n in names) if names else "当前任务")
 
 
 def _open_cases_elsewhere(target: ProcessModel, case_ids: list[int] | None = None) -> list[BadReviewCase]:
@@ -37,10 +45,12 @@ def preview(target: ProcessModel) -> list[dict[str, Any]]:
     new = get_bundle(target)
     rows = []
     for case in _open_cases_elsewhere(target):
-        plan = migration_plan.plan(lifecycle.restore(case), new)
+        workflow = lifecycle.restore(case)
+        plan = migration_plan.plan(workflow, new)
         rows.append({"case_id": case.id, "case_no": case.case_no, "stage": case.stage,
                      "from_version": db.session.get(ProcessModel, case.process_model_id).version,
-                     "movable": plan.movable, "reasons": plan.reasons, "changed_tasks": plan.changed_tasks})
+                     "movable": plan.movable, "reasons": plan.reasons, "changed_tasks": plan.changed_tasks,
+                     "advice": None if plan.movable else advice(workflow)})
     return rows
 
 
@@ -53,9 +63,11 @@ def migrate(target: ProcessModel, *, case_ids: list[int] | None, actor: str) -> 
     for candidate in _open_cases_elsewhere(target, case_ids):
         case = lifecycle.lock(candidate.id)
         source = db.session.get(ProcessModel, case.process_model_id)
-        plan = migration_plan.plan(lifecycle.restore(case), new)
+        workflow = lifecycle.restore(case)
+        plan = migration_plan.plan(workflow, new)
         if not plan.movable:
-            refused.append({"case_id": case.id, "case_no": case.case_no, "reasons": plan.reasons})
+            refused.append({"case_id": case.id, "case_no": case.case_no, "reasons": plan.reasons,
+                            "advice": advice(workflow)})
             continue
         case.process_model_id = target.id
         audit.record(actor=actor, action="case.model_migrated", subject_type="case", subject_id=case.id,
