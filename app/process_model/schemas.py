@@ -61,6 +61,7 @@ class MigrationCandidateSchema(Schema):
     movable = fields.Boolean()
     reasons = fields.List(fields.String())
     changed_tasks = fields.List(fields.String())
+    advice = fields.String(allow_none=True, metadata={"description": "不能迁移时，管理员可以怎么做"})
 
 
 class MigrateRequestSchema(InputSchema):

@@ -67,12 +67,13 @@ def plan(workflow: CaseWorkflow, new: ModelBundle) -> MigrationPlan:
         return MigrationPlan(False, [f"迁移失败：{type(err).__name__}: {err}"], changed)
     after = _snapshot(moved)
     if after != before:
-        return MigrationPlan(False, _differences(before, after), changed)
+        names = {t.bpmn_id: t.name for w in (moved, workflow) for t in w.ready_human_tasks()}
+        return MigrationPlan(False, _differences(before, after, names), changed)
     return MigrationPlan(True, [], changed, moved)
 
 
 def _snapshot(workflow: CaseWorkflow) -> dict[str, Any]:
-    return {"tasks": sorted((t.uuid, t.bpmn_id, json.dumps(t.data, sort_keys=True, default=str), t.name)
+    return {"tasks": sorted((t.uuid, t.bpmn_id, json.dumps(t.data, sort_keys=True, default=str))
                             for t in workflow.ready_human_tasks()),
             "timers": sorted((t.bpmn_id, t.due_at.isoformat()) for t in workflow.waiting_timers()),
             "completed": workflow.is_completed(),
@@ -84,16 +85,17 @@ def _changed_keys(old_json: str, new_json: str) -> str:
     return "、".join(sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))) or "—"
 
 
-def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _differences(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]) -> list[str]:
     reasons = []
     if [t[:2] for t in before["tasks"]] != [t[:2] for t in after["tasks"]]:
-        names = ["、".join(f"“{t[3] or t[1]}”" for t in side["tasks"]) or "无" for side in (before, after)]
-        reasons.append(f"迁移后待办任务会变化：现为{names[0]}，迁移后为{names[1]}")
+        now, later = ("、".join(f"“{names.get(t[1]) or t[1]}”" for t in side["tasks"]) or "无"
+                      for side in (before, after))
+        reasons.append(f"迁移后待办任务会变化：现为{now}，迁移后为{later}")
     elif before["tasks"] != after["tasks"]:
         for old, new in zip(before["tasks"], after["tasks"], strict=True):
             if old != new:
                 fields = _changed_keys(old[2], new[2])
-                reasons.append(f"待办任务“{old[3] or old[1]}”的数据迁移后会变化（字段：{fields}）")
+                reasons.append(f"待办任务“{names.get(old[1]) or old[1]}”的数据迁移后会变化（字段：{fields}）")
     if before["timers"] != after["timers"]:
         reasons.append("迁移后定时器（提醒、期限）会变化")
     if before["completed"] != after["completed"] or before["errors"] != after["errors"]:

@@ -157,7 +157,8 @@ def test_running_cases_can_be_previewed_and_moved_explicitly(api, world, open_ca
     preview = api.get(f"{URL}/versions/2/migration-preview", headers=world.headers("policy_c"))
     assert preview.status_code == 200
     assert preview.json == [{"case_id": case.case_id, "case_no": case.case.case_no, "stage": "签收响应",
-                             "from_version": 1, "movable": True, "reasons": [], "changed_tasks": ["sign_for"]}]
+                             "from_version": 1, "movable": True, "reasons": [], "changed_tasks": ["sign_for"],
+                             "advice": None}]
     due = case.task("sign_for").due_at
 
     moved = api.post(f"{URL}/versions/2/migrate", json={}, headers=world.headers("policy_c"))
