@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import contextvars
 import os
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app import create_app, migrate
 from app.clock import FrozenClock
 from app.db import db
 from app.web.extensions import limiter
+from tests.fixtures.databases import postgres_database
 
 TEST_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Asia/Shanghai
 
 pytest_plugins = ["tests.fixtures.world", "tests.fixtures.lifecycle", "tests.fixtures.browser"]
-
-
-def _admin_engine(url: str):
-    return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 @contextmanager
@@ -38,16 +32,8 @@ def throwaway_database(directory):
     if not url:
         yield f"sqlite:///{directory / 'test.sqlite3'}"
         return
-    name = f"hcp_test_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine(url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(url) as created:
+        yield created
 
 
 @pytest.fixture(scope="session")

@@ -25,13 +25,8 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -46,6 +41,7 @@ from app.service_case.models import ServiceItem  # noqa: E402
 from app.settings import to_local  # noqa: E402
 from app.user import service as user_service  # noqa: E402
 from app.user.models import AccountKind  # noqa: E402
+from tests.fixtures.databases import postgres_database
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 CASE_HEADER = ["办件编号", "事项编码", "办理单位编码", "窗口编码", "办理渠道", "申请人类型", "申请人姓名", "联系电话",
@@ -167,20 +163,6 @@ def run(database: str, url: str, rows: int, directory: Path, evaluation_rows: in
     app.extensions["db_engine"].dispose()
 
 
-@contextmanager
-def _postgres_database(server: str):
-    name = f"hcp_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="rows per file")
@@ -201,7 +183,7 @@ def main() -> int:
         if server and not options.sqlite_only:
             directory = Path(tmp, "postgres")
             directory.mkdir()
-            with _postgres_database(server) as url:
+            with postgres_database(server, prefix="hcp_bench") as url:
                 run("PostgreSQL", url, options.rows, directory, evaluation_rows)
         elif not options.sqlite_only:
             print("(set HCP_BENCH_DATABASE_URL=postgresql+psycopg://user@host:port/postgres for PostgreSQL)")

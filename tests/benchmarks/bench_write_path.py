@@ -35,13 +35,9 @@ import math
 import os
 import sys
 import tempfile
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # run as a plain script from anywhere
@@ -49,6 +45,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script from anywhere
 
 from tests.benchmarks import write_path_rows as rows  # noqa: E402
 from tests.benchmarks.write_path_bench import Bench  # noqa: E402
+from tests.fixtures.databases import postgres_database  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -94,16 +91,8 @@ def throwaway_database(kind: str):
     server = os.environ.get("HCP_BENCH_DATABASE_URL")
     if not server:
         raise SystemExit("set HCP_BENCH_DATABASE_URL=postgresql+psycopg://user@host:port/postgres")
-    name = f"hcp_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, prefix="hcp_bench") as created:
+        yield created
 
 
 def run_database(kind: str, options: Options) -> list[rows.Row]:

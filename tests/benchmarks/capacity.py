@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,12 +29,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app, migrate  # noqa: E402
 from app.db import db  # noqa: E402
 from tests.benchmarks.write_path_bench import HAPPY_PATH  # noqa: E402
+from tests.fixtures.databases import postgres_database  # noqa: E402
 from tests.fixtures.world import build_world  # noqa: E402
 
 BATCH = 1000
@@ -49,16 +49,8 @@ def throwaway_database():
     server = os.environ.get("HCP_BENCH_DATABASE_URL", "")
     if not server.startswith("postgresql"):
         sys.exit("需要 PostgreSQL：设置 HCP_BENCH_DATABASE_URL=postgresql+psycopg://用户@主机:端口/postgres")
-    name = f"hcp_capacity_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, prefix="hcp_capacity") as created:
+        yield created
 
 
 class Snapshot:

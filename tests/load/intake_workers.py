@@ -36,8 +36,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from tests.fixtures.databases import postgres_database  # noqa: E402
 from tests.load.production_server import ProductionServer, cli  # noqa: E402
 
 BAD_EVERY = 10  # one evaluation in ten is a bad review (level 1 or 2) and opens a case
@@ -65,16 +65,8 @@ def database():
     if not server or not server.startswith("postgresql"):
         sys.exit("需要 PostgreSQL：设置 HCP_BENCH_DATABASE_URL=postgresql+psycopg://用户@主机:端口/postgres（建临时库）"
                  "或 HCP_DATABASE_URL（用该库）")
-    name = f"hcp_load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, prefix="hcp_load") as created:
+        yield created
 
 
 def seed(url: str, count: int) -> tuple[str, list[str]]:

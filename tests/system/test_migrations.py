@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from app import migrate
 from app.db import Base
+from tests.fixtures.databases import postgres_database
 
 
 def test_there_is_a_single_head():
@@ -22,14 +21,8 @@ def scratch_url(tmp_path):
     if not url:
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
         return
-    name = f"hcp_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database(url, prefix="hcp_mig") as created:
+        yield created
 
 
 @pytest.mark.no_transaction
