@@ -1,4 +1,4 @@
-"""好差评 bad-review case management service."""
+"""好差评 bad-review case management service. The packages and their layers: app/README.md."""
 from __future__ import annotations
 
 import logging

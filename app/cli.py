@@ -42,7 +42,7 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(app.extensions["db_engine"].dispose)  # no connection outlives the command
     ctx.with_resource(app.app_context())
     ctx.call_on_close(_seal_recorded_events)
-    from app.policy import calendar as stored_calendar
+    from app.policy import calendar_years as stored_calendar
 
     # Every command computes on the same calendar as the web app: shipped files plus the years stored
     # through the upload page or `calendar load`.

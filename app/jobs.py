@@ -69,7 +69,7 @@ def _case_timers() -> str | None:
 
     from app.case.jobs import fire_due_timers
     from app.case.recompute import recompute_all
-    from app.policy import calendar as stored_calendar
+    from app.policy import calendar_years as stored_calendar
 
     if stored_calendar.refresh(current_app._get_current_object(), force=True):  # uploaded by another process
         # The uploading process recomputed what it saw; cases another worker opened on its older calendar

@@ -25,7 +25,7 @@ from app.evaluation.models import Evaluation, EvaluationChannel, EvaluationSourc
 from app.org import service as org_service
 from app.org.models import OrgUnit
 from app.outreach import fraud
-from app.outreach.policy import window_working_days
+from app.outreach.options import window_working_days
 from app.outreach.window import closed_message, supplementary_window_closed
 from app.privacy import mask_certificate, mask_name, mask_phone
 from app.service_case import service as service_case_service

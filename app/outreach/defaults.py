@@ -13,7 +13,7 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationChannel, EvaluationSource
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.window import default_due_at
 from app.service_case.models import ServiceCase, ServiceChannel
 
@@ -31,7 +31,7 @@ class DefaultRatingPolicyError(ValueError):
 
 
 def due_ids(limit: int = 500) -> list[int]:
-    rule = policy.default_rating()
+    rule = options.default_rating()
     if rule is None:
         return []
     query = (select(ServiceCase.id)
@@ -43,7 +43,7 @@ def due_ids(limit: int = 500) -> list[int]:
 
 def apply(service_case_id: int, *, actor: str = ACTOR) -> Evaluation | None:
     """Records the default evaluation when it is due; None when evaluated meanwhile or not due yet."""
-    rule = policy.default_rating()
+    rule = options.default_rating()
     if rule is None:
         return None
     if rule.level in BAD_LEVELS:

@@ -16,7 +16,7 @@ from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError
 from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationChannel, EvaluationSource
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import EvaluationOrigin, FraudSignal
 from app.service_case.models import ServiceCase
 from app.user.models import User
@@ -38,7 +38,7 @@ class Rule:
 
 
 def rules() -> tuple[Rule, ...]:
-    setting = policy.setting
+    setting = options.setting
     return (
         Rule("evaluator_burst", "同一评价人短时间内评价多个办件", int(setting("FRAUD_EVALUATOR_COUNT")),
              timedelta(minutes=int(setting("FRAUD_EVALUATOR_MINUTES")))),

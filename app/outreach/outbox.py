@@ -16,7 +16,7 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.notification.models import Notification, NotificationStatus
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import DeliveryState, EvaluationReminder, NotificationDelivery
 from app.outreach.senders import Message, Sender, SendError
 from app.service_case.models import ServiceCase
@@ -29,8 +29,8 @@ LEASE = timedelta(minutes=10)
 
 def backoff(attempts: int) -> timedelta:
     """60 s, 120 s, 240 s … after the 1st, 2nd, 3rd failed attempt, capped (both are settings)."""
-    base = int(policy.setting("BACKOFF_SECONDS"))
-    cap = int(policy.setting("BACKOFF_MAX_SECONDS"))
+    base = int(options.setting("BACKOFF_SECONDS"))
+    cap = int(options.setting("BACKOFF_MAX_SECONDS"))
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -83,7 +83,7 @@ def deliver(delivery_id: int, sender: Sender) -> str:
 
 def _failed_attempt(delivery: NotificationDelivery, notification: Notification, error: str, retryable: bool) -> str:
     delivery.last_error = error
-    if retryable and delivery.attempts < int(policy.setting("MAX_ATTEMPTS")):
+    if retryable and delivery.attempts < int(options.setting("MAX_ATTEMPTS")):
         delivery.state, delivery.next_attempt_at = DeliveryState.retry, now() + backoff(delivery.attempts)
         _audit("notification.retry_scheduled", notification, delivery)
     else:

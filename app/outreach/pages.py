@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.db import db
 from app.errors import ConflictError, ValidationError
 from app.evaluation import service as evaluation_service
-from app.outreach import display, forms, fraud, points, policy, sampling
+from app.outreach import display, forms, fraud, options, points, sampling
 from app.outreach.models import ReturnVisitSample
 from app.user.models import Role
 from app.web.access import page_principal, roles_required
@@ -80,7 +80,7 @@ def _draws_page(month: str, *, errors: dict | None = None, conflict: str | None 
     return render_template(
         "outreach/return_visits.html", draws=display.draw_rows(records), pager=pager(page, total, DRAWS_PER_PAGE),
         month=month, errors=errors or {}, conflict=conflict, open_total=open_total, rules=sampling.rules_now(),
-        profile=policy.profile_title(), office=office if office.supervises is not None else None), status
+        profile=options.profile_title(), office=office if office.supervises is not None else None), status
 
 
 @bp.get("/outreach/return-visits/draws/<int:draw_id>")

@@ -14,7 +14,7 @@ from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from app.evaluation.models import Evaluation, EvaluationSource
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import PointsEntry
 from app.service_case.models import ServiceCase
 from app.user.principal import Principal
@@ -41,8 +41,8 @@ def evaluator_for(token: str) -> str:
 
 def award_participation(*, look_back: timedelta = timedelta(days=2)) -> int:
     """Gives every evaluator active in the look-back the points for each full N active evaluations not yet paid."""
-    every = int(policy.setting("POINTS_EVERY_EVALUATIONS"))
-    amount = int(policy.setting("POINTS_FOR_PARTICIPATION"))
+    every = int(options.setting("POINTS_EVERY_EVALUATIONS"))
+    amount = int(options.setting("POINTS_FOR_PARTICIPATION"))
     key = ServiceCase.applicant_phone_hash
     counted = [Evaluation.source == EvaluationSource.active, Evaluation.adopted.is_(True), key.is_not(None)]
     recent = (select(key).join(Evaluation, Evaluation.service_case_id == ServiceCase.id)
@@ -80,7 +80,7 @@ def award_suggestion(evaluation_id: int, *, note: str, principal: Principal) -> 
 
 
 def suggestion_points() -> int:
-    return int(policy.setting("POINTS_FOR_ADOPTED_SUGGESTION"))
+    return int(options.setting("POINTS_FOR_ADOPTED_SUGGESTION"))
 
 
 def adopted_suggestion(evaluation_id: int) -> PointsEntry | None:

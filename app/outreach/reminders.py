@@ -12,7 +12,7 @@ from app.clock import now
 from app.db import db
 from app.evaluation.models import Evaluation
 from app.notification.models import Notification
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import EvaluationReminder
 from app.outreach.window import window_closes_at
 from app.service_case.models import ServiceCase
@@ -25,7 +25,7 @@ LOOK_BACK = timedelta(days=30)  # longer than any supplementary window, so old c
 
 def due_ids(limit: int = 500) -> list[int]:
     moment = now()
-    cutoff = moment - timedelta(hours=policy.reminder_after_hours())
+    cutoff = moment - timedelta(hours=options.reminder_after_hours())
     query = (select(ServiceCase.id)
              .where(ServiceCase.finished_at <= cutoff, ServiceCase.finished_at >= moment - LOOK_BACK,
                     ~exists().where(Evaluation.service_case_id == ServiceCase.id),

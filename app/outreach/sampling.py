@@ -23,7 +23,7 @@ from app.errors import ConflictError, NotFoundError, PermissionDeniedError, Vali
 from app.evaluation.models import BAD_LEVELS, Evaluation, EvaluationSource
 from app.org.models import OrgUnit
 from app.org.service import subtree_filter
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import ReturnVisitDraw, ReturnVisitSample
 from app.service_case.models import ServiceCase
 from app.settings import to_local
@@ -37,10 +37,10 @@ VISIT_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 def rules_now() -> dict:
     """The sampling rules in force: the active policy profile, then settings."""
-    return {"rectification_share": float(policy.return_visit("rectification_sample_share")),
-            "evaluations_min": int(policy.return_visit("monthly_sample_min")),
-            "per_level": int(policy.setting("SAMPLE_PER_LEVEL")),
-            "due_working_days": int(policy.setting("SAMPLE_DUE_WORKING_DAYS"))}
+    return {"rectification_share": float(options.return_visit("rectification_sample_share")),
+            "evaluations_min": int(options.return_visit("monthly_sample_min")),
+            "per_level": int(options.setting("SAMPLE_PER_LEVEL")),
+            "due_working_days": int(options.setting("SAMPLE_DUE_WORKING_DAYS"))}
 
 
 def params_now() -> dict:
@@ -215,7 +215,7 @@ def complete(sample_id: int, data: dict, *, principal: Principal) -> ReturnVisit
 
 def due_month() -> str | None:
     """Last month, once the policy's day of this month has come (the draw waits for late ratings)."""
-    if to_local(now()).date().day < int(policy.setting("SAMPLE_DAY")):
+    if to_local(now()).date().day < int(options.setting("SAMPLE_DAY")):
         return None
     return default_month()
 

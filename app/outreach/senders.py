@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from app.outreach import policy
+from app.outreach import options
 from app.privacy import mask_phone
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def configured() -> Sender:
     injected = current_app.extensions.get("outreach_sender")
     if injected is not None:
         return injected
-    if policy.setting("SENDER") == "http_sms":
-        return HttpSmsSender(policy.setting("SMS_GATEWAY_URL"), policy.setting("SMS_GATEWAY_TOKEN"),
-                             float(policy.setting("SMS_GATEWAY_TIMEOUT")))
+    if options.setting("SENDER") == "http_sms":
+        return HttpSmsSender(options.setting("SMS_GATEWAY_URL"), options.setting("SMS_GATEWAY_TOKEN"),
+                             float(options.setting("SMS_GATEWAY_TIMEOUT")))
     return LoggingSender()

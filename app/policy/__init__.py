@@ -12,14 +12,14 @@ from app.policy import models  # noqa: F401  (the calendar_year table on the met
 
 def calendar_banner_context() -> dict[str, str]:
     """Context processor: ``calendar_banner`` (rendered by base.html) while an official year is missing."""
-    from app.policy.calendar import banner
+    from app.policy.calendar_years import banner
 
     text = banner()
     return {"calendar_banner": text} if text else {}
 
 
 def init_app(app: Flask) -> None:
-    from app.policy import calendar, profiles
+    from app.policy import calendar_years, profiles
 
     profiles.load(app.config.get("POLICY_PROFILE") or profiles.DEFAULT_PROFILE,
                   app.config.get("POLICY_DIR") or profiles.DEFAULT_DIR)  # a broken profile stops start-up
@@ -27,4 +27,4 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refresh_calendar() -> None:
-        calendar.refresh(app)
+        calendar_years.refresh(app)

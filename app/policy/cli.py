@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from app.db import db
 from app.errors import DomainError
-from app.policy import calendar, profiles
+from app.policy import calendar_years, profiles
 
 
 class _Command(click.Command):
@@ -31,7 +31,7 @@ policy_cli.command_class = _Command
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def calendar_load(file: Path) -> None:
     """Validate, store and load FILE (one year's official arrangement), then recompute provisional deadlines."""
-    result = calendar.load_year(file.read_bytes(), source=f"cli:{file.name}", actor="cli")
+    result = calendar_years.load_year(file.read_bytes(), source=f"cli:{file.name}", actor="cli")
     db.session.commit()
     click.echo(f"已载入 {result['year']} 年（{result['notice']}，{result['reference']}）："
                f"节假日 {result['holidays']} 天、调休上班 {result['workdays']} 天；"

@@ -13,7 +13,7 @@ from app.case import impact_jobs, migration
 from app.clock import now
 from app.db import db
 from app.errors import NotFoundError, ValidationError
-from app.policy import calendar as calendar_uploads
+from app.policy import calendar_years as calendar_uploads
 from app.policy import profiles
 from app.process_model import parameters, rule_pages, versions
 from app.process_model.impact import calculator

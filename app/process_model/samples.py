@@ -70,7 +70,7 @@ def sample_value(schema: Any) -> Any:
 
 def form_validator(bundle):
     """Form validation for dry runs: the real rules, any org code accepted (test data names no real units)."""
-    from app.task import forms as form_rules
+    from app.task import form_rules as form_rules
 
     def validate(form, data, context, workflow):
         return form_rules.validate(bundle.forms[form], data, evaluate=workflow.evaluate, context=context,

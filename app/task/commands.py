@@ -13,7 +13,7 @@ from app.clock import now
 from app.db import db
 from app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from app.org.service import find_by_code
-from app.task import forms
+from app.task import form_rules
 from app.task.models import CaseTask, TaskState
 from app.user.principal import Principal
 
@@ -51,7 +51,7 @@ def complete_task(task_id: int, data: Any, *, principal: Principal) -> CaseTask:
         raise ConflictError("该任务已被他人认领")
     workflow = lifecycle.restore(case)
     context = workflow.task_data(task.task_uuid)
-    errors = forms.validate(workflow.bundle.forms[task.form], data, evaluate=workflow.evaluate, context=context,
+    errors = form_rules.validate(workflow.bundle.forms[task.form], data, evaluate=workflow.evaluate, context=context,
                             org_exists=lambda code: find_by_code(code) is not None)
     if errors:
         raise ValidationError("表单填写有误", fields=errors)

@@ -1,4 +1,4 @@
-"""A task's form schema (JSON Schema, see ``app.task.forms``) as the page shows it.
+"""A task's form schema (JSON Schema, see ``app.task.form_rules``) as the page shows it.
 
 Three conversions: the schema → field descriptions for the form macros; the submitted HTML form →
 typed task data for ``commands.complete_task``; submitted task data → readable label/value rows.

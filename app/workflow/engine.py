@@ -21,12 +21,12 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.errors import ConflictError
-from app.workflow import clock, serializer
+from app.workflow import serializer, timer_clock
 from app.workflow.errors import WorkflowRuntimeError
 from app.workflow.registry import ModelBundle
 from app.workflow.script_env import make_script_engine, recording_calculations
 
-clock.install()
+timer_clock.install()
 
 
 class TaskNotReadyError(ConflictError):

@@ -13,7 +13,7 @@ from app.evaluation import service as evaluation_service
 from app.evaluation.models import Evaluation
 from app.notification.models import Notification
 from app.outreach import jobs as outreach_jobs
-from app.outreach import policy
+from app.outreach import options
 from app.outreach.models import EvaluationReminder
 from app.outreach.window import closed_message, default_due_at, supplementary_window_closed, window_closes_at
 from app.user.principal import Principal
@@ -107,7 +107,7 @@ def test_the_guangdong_profile_defaults_to_basically_satisfied(app, monkeypatch,
 
 
 def test_a_profile_asking_for_a_bad_default_is_refused(fujian, monkeypatch, finished_at):
-    monkeypatch.setattr(policy, "default_rating", lambda: policy.DefaultRating(after_days=7, level=2))
+    monkeypatch.setattr(options, "default_rating", lambda: options.DefaultRating(after_days=7, level=2))
     finished_at(local(2026, 11, 1, 9, 0))
     assert outreach_jobs.apply_default_ratings() == 0
     assert db.session.scalar(select(func.count(Evaluation.id))) == 0

@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.calendar import DEFAULT_CALENDAR_DIR, WorkingDayCalendar
 from app.cli import main
 from app.db import db
-from app.policy import calendar as uploads
+from app.policy import calendar_years as uploads
 from app.policy.models import CalendarYear
 from tests.conftest import throwaway_database
 from tests.fixtures.lifecycle import local

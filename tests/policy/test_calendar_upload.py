@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.db import db
 from app.errors import ValidationError
-from app.policy import calendar as uploads
+from app.policy import calendar_years as uploads
 from app.policy.cli import policy_cli
 from app.policy.models import CalendarYear
 from tests.fixtures.lifecycle import local

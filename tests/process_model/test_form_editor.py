@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.db import db
 from app.process_model import form_editor
 from app.process_model.models import ModelStatus, ProcessModel
-from app.task import forms as form_rules
+from app.task import form_rules as form_rules
 from tests.fixtures.lifecycle import local
 from tests.process_model.conftest import csrf_token
 

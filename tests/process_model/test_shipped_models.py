@@ -8,7 +8,7 @@ import pytest
 
 from app.org.service import find_by_code
 from app.process_model.dryrun import run_case
-from app.task import forms
+from app.task import form_rules
 from app.workflow import load_bundle_from_files
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
@@ -30,7 +30,7 @@ def test_there_is_a_default_model_with_test_cases():
 
 def _validator(bundle):
     def validate(form, data, context, workflow):
-        return forms.validate(bundle.forms[form], data, evaluate=workflow.evaluate, context=context,
+        return form_rules.validate(bundle.forms[form], data, evaluate=workflow.evaluate, context=context,
                               org_exists=lambda code: code in {"X-1", "X-2"} or find_by_code(code) is not None)
     return validate
 

@@ -48,7 +48,7 @@ WORKFLOW_MAY_IMPORT = ("app.workflow", "app.calendar", "app.clock", "app.errors"
 # The layers below the case package: what starting and running a case is built on. Each entry is a package
 # (every module in it) or a single module. ``app.case`` sits on them; ``app.task`` (its commands lock and
 # advance cases) and the read sides of audit and stats sit above it. ``app.policy`` is used by case (profiles)
-# but policy/calendar.py still calls app.case.recompute after a calendar upload, so it is not listed yet.
+# but policy/calendar_years.py still calls app.case.recompute after a calendar upload, so it is not listed yet.
 BELOW_CASE = ("workflow", "calendar", "org", "user", "notification", "process_model",
               "audit/__init__.py", "audit/models.py", "audit/service.py")
 # A package's entry points are the top of the house (nothing imports them) and may call any service: the
