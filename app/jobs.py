@@ -116,7 +116,7 @@ JOBS: tuple[Job, ...] = (
         "Remind evaluators 24 hours after the service while the supplementary window is open"),
     Job("default_ratings", _call("app.outreach.jobs.apply_default_ratings"), _cron(minute=5),
         "Record default ratings for services left unrated after the configured days"),
-    Job("notification_delivery", _call("app.outreach.jobs.deliver_notifications"), _cron(minute="*"),
+    Job("notification_delivery", _call("app.notification.jobs.deliver_notifications"), _cron(minute="*"),
         "Deliver pending notifications with retry and back-off"),
     Job("fraud_signals", _call("app.outreach.jobs.detect_fraud_signals"), _cron(minute=20),
         "Flag suspicious rating patterns for the supervision office"),

@@ -7,9 +7,12 @@ from app.case.models import (
 from app.evaluation.models import Evaluation  # noqa: F401
 from app.evaluator.models import EvaluatorReply  # noqa: F401,E402
 from app.imports.models import ImportRowError, ImportRun  # noqa: F401,E402
-from app.notification.models import Notification  # noqa: F401,E402
+from app.notification.models import (
+    Notification,  # noqa: F401,E402
+    NotificationDelivery,  # noqa: F401,E402
+)
 from app.org.models import OrgUnit  # noqa: F401
-from app.outreach.models import EvaluationReminder, NotificationDelivery  # noqa: F401,E402
+from app.outreach.models import EvaluationReminder  # noqa: F401,E402
 from app.policy.models import CalendarYear  # noqa: F401,E402
 from app.process_model.models import ProcessModel  # noqa: F401,E402
 from app.service_case.models import ServiceCase, ServiceItem  # noqa: F401

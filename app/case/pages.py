@@ -14,7 +14,7 @@ from app.db import db
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.evaluation.models import LEVEL_LABELS, Evaluation
 from app.org.models import OrgUnit
-from app.outreach import outbox, points
+from app.outreach import points, reminders
 from app.privacy import mask_phone
 from app.process_model.models import ProcessModel
 from app.service_case.models import ServiceCase
@@ -114,7 +114,7 @@ def _case_page(item: BadReviewCase, *, suggestion: dict | None = None, status: i
     service_case = item.evaluation.service_case
     return render_template("case/case.html", case=item, detail=detail, deadlines=deadlines(item),
                            timeline=timeline(events, tasks, model), finished=finished, current=current,
-                           model=model, notifications=outbox.for_service_case(service_case.id),
+                           model=model, notifications=reminders.for_service_case(service_case.id),
                            recipient=mask_phone(service_case.applicant_phone),
                            suggestion=_suggestion(item, **(suggestion or {}))), status
 

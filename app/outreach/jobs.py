@@ -1,7 +1,7 @@
 """Periodic work of the outreach package, for the jobs table in app/jobs.py.
 
 These functions are the edge that owns the transactions: per service case or office one transaction
-(``app.jobs.for_each_due``), and for each notification delivery a claim committed before the sender is called.
+(``app.jobs.for_each_due``). The notification outbox has its own job (``app.notification.jobs``).
 """
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import logging
 
 from app.db import db
 from app.jobs import for_each_due
-from app.outreach import defaults, fraud, outbox, points, reminders, sampling
-from app.outreach.senders import configured
+from app.outreach import defaults, fraud, points, reminders, sampling
 
 log = logging.getLogger(__name__)
 ACTOR = "system:outreach"
@@ -24,28 +23,6 @@ def send_evaluation_reminders() -> int:
 def apply_default_ratings() -> int:
     return for_each_due(defaults.due_ids, defaults.apply,
                         what="default ratings", stop_on=(defaults.DefaultRatingPolicyError,))
-
-
-def deliver_notifications(batch: int = 100) -> dict[str, int]:
-    """Sweep, enqueue, then claim → commit → send → commit, one delivery at a time ("never twice")."""
-    swept = outbox.sweep_interrupted()
-    queued = outbox.enqueue_pending()
-    db.session.commit()
-    outcome = {"swept": swept, "queued": queued, "sent": 0, "retry": 0, "failed": 0}
-    sender = configured()
-    for delivery_id in outbox.due_ids(batch):
-        if not outbox.claim(delivery_id):
-            db.session.rollback()
-            continue
-        db.session.commit()
-        try:
-            state = outbox.deliver(delivery_id, sender)
-            db.session.commit()
-            outcome[state] += 1
-        except Exception:
-            db.session.rollback()
-            log.exception("recording the outcome of delivery %s failed; the lease sweep will close it", delivery_id)
-    return outcome
 
 
 def detect_fraud_signals() -> None:

@@ -11,7 +11,8 @@ from app import audit
 from app.clock import now
 from app.db import db
 from app.evaluation.models import Evaluation
-from app.notification.models import Notification
+from app.notification import outbox
+from app.notification.models import Notification, NotificationDelivery
 from app.outreach import options
 from app.outreach.models import EvaluationReminder
 from app.outreach.window import window_closes_at
@@ -60,3 +61,13 @@ def remind(service_case_id: int, *, actor: str = ACTOR) -> EvaluationReminder | 
                  subject_id=notification.id, payload={"service_case_no": case.case_no, "channel": channel,
                                                       "window_closes_at": closes.isoformat()})
     return reminder
+
+
+def for_service_case(service_case_id: int) -> list[dict]:
+    """The notifications about one service case and how their delivery went (shown per case)."""
+    rows = db.session.execute(
+        select(Notification, NotificationDelivery)
+        .join(EvaluationReminder, EvaluationReminder.notification_id == Notification.id)
+        .outerjoin(NotificationDelivery, NotificationDelivery.notification_id == Notification.id)
+        .where(EvaluationReminder.service_case_id == service_case_id).order_by(Notification.id)).all()
+    return [outbox.present(n, d) for n, d in rows]

@@ -7,7 +7,7 @@ from app.db import db
 from app.errors import NotFoundError, ValidationError
 from app.org import service as org_service
 from app.org.models import OrgUnit
-from app.outreach import fraud, outbox, points, sampling
+from app.outreach import fraud, points, reminders, sampling
 from app.outreach.models import ReturnVisitDraw
 from app.outreach.schemas import (
     DrawCreateSchema,
@@ -99,7 +99,7 @@ class ServiceCaseNotifications(MethodView):
         """办件的催评提醒及其发送情况"""
         case = service_case_service.get_by_no(case_no)
         require_in_scope(case.org_unit)
-        return outbox.for_service_case(case.id)
+        return reminders.for_service_case(case.id)
 
 
 @blp.route("/fraud-signals")

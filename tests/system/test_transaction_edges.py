@@ -44,4 +44,4 @@ def test_the_per_id_job_loop_is_written_once():
     loops = sorted(f"{path.relative_to(APP)}:{name}" for path in APP.rglob("*.py")
                    for name in _transaction_loops(ast.parse(path.read_text(encoding="utf-8"))))
     # The outbox's loop is the other kind: claim and commit before the sender is called, then record.
-    assert loops == ["jobs.py:for_each_due", "outreach/jobs.py:deliver_notifications"]
+    assert loops == ["jobs.py:for_each_due", "notification/jobs.py:deliver_notifications"]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.db import db
+from app.notification import jobs as notification_jobs
 from app.org import service as org_service
 from app.org.models import OrgLevel
 from app.outreach import fraud, sampling
@@ -335,7 +336,7 @@ def test_the_case_page_shows_the_reminders_sent_about_its_service_case(make_serv
 
     service_case = make_service_case(finished_ago=timedelta(hours=25))
     assert outreach_jobs.send_evaluation_reminders() == 1
-    assert outreach_jobs.deliver_notifications()["sent"] == 1
+    assert notification_jobs.deliver_notifications()["sent"] == 1
     evaluation = evaluation_service.create(
         {"service_case_no": service_case.case_no, "level": 2, "channel": "sms", "real_name": True,
          "comment": "等太久", "reasons": ["efficiency"], "evaluated_at": clock.now()},

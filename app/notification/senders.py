@@ -15,7 +15,6 @@ from typing import Protocol
 
 from flask import current_app
 
-from app.outreach import options
 from app.privacy import mask_phone
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,8 @@ def configured() -> Sender:
     injected = current_app.extensions.get("outreach_sender")
     if injected is not None:
         return injected
-    if options.setting("SENDER") == "http_sms":
-        return HttpSmsSender(options.setting("SMS_GATEWAY_URL"), options.setting("SMS_GATEWAY_TOKEN"),
-                             float(options.setting("SMS_GATEWAY_TIMEOUT")))
+    config = current_app.config
+    if config["OUTREACH_SENDER"] == "http_sms":
+        return HttpSmsSender(config["OUTREACH_SMS_GATEWAY_URL"], config["OUTREACH_SMS_GATEWAY_TOKEN"],
+                             float(config["OUTREACH_SMS_GATEWAY_TIMEOUT"]))
     return LoggingSender()

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import exists, select, update
 
 from app import audit
 from app.clock import now
 from app.db import db
-from app.notification.models import Notification, NotificationStatus
-from app.outreach import options
-from app.outreach.models import DeliveryState, EvaluationReminder, NotificationDelivery
-from app.outreach.senders import Message, Sender, SendError
+from app.notification.models import DeliveryState, Notification, NotificationDelivery, NotificationStatus
+from app.notification.senders import Message, Sender, SendError
 from app.service_case.models import ServiceCase
 from app.settings import to_local
 
@@ -29,8 +28,8 @@ LEASE = timedelta(minutes=10)
 
 def backoff(attempts: int) -> timedelta:
     """60 s, 120 s, 240 s … after the 1st, 2nd, 3rd failed attempt, capped (both are settings)."""
-    base = int(options.setting("BACKOFF_SECONDS"))
-    cap = int(options.setting("BACKOFF_MAX_SECONDS"))
+    base = int(current_app.config["OUTREACH_BACKOFF_SECONDS"])
+    cap = int(current_app.config["OUTREACH_BACKOFF_MAX_SECONDS"])
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -83,7 +82,7 @@ def deliver(delivery_id: int, sender: Sender) -> str:
 
 def _failed_attempt(delivery: NotificationDelivery, notification: Notification, error: str, retryable: bool) -> str:
     delivery.last_error = error
-    if retryable and delivery.attempts < int(options.setting("MAX_ATTEMPTS")):
+    if retryable and delivery.attempts < int(current_app.config["OUTREACH_MAX_ATTEMPTS"]):
         delivery.state, delivery.next_attempt_at = DeliveryState.retry, now() + backoff(delivery.attempts)
         _audit("notification.retry_scheduled", notification, delivery)
     else:
@@ -127,16 +126,6 @@ def message_for(notification: Notification) -> Message:
     deadline = payload.get("deadline")
     text = f"差评工单 {payload.get('case_no', '')}：{notification.kind}" + (f"，期限 {deadline}" if deadline else "")
     return Message(notification.id, notification.kind, "internal", str(notification.org_unit_id or ""), text)
-
-
-def for_service_case(service_case_id: int) -> list[dict]:
-    """The notifications about one service case and how their delivery went (shown per case)."""
-    rows = db.session.execute(
-        select(Notification, NotificationDelivery)
-        .join(EvaluationReminder, EvaluationReminder.notification_id == Notification.id)
-        .outerjoin(NotificationDelivery, NotificationDelivery.notification_id == Notification.id)
-        .where(EvaluationReminder.service_case_id == service_case_id).order_by(Notification.id)).all()
-    return [present(n, d) for n, d in rows]
 
 
 def for_case(case_id: int) -> list[dict]:

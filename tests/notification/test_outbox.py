@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from app.db import db
-from app.notification.models import Notification
+from app.notification import jobs as notification_jobs
+from app.notification import outbox
+from app.notification.models import Notification, NotificationDelivery
+from app.notification.senders import HttpSmsSender, LoggingSender, Message, SendError
 from app.outreach import jobs as outreach_jobs
-from app.outreach import outbox
-from app.outreach.models import NotificationDelivery
-from app.outreach.senders import HttpSmsSender, LoggingSender, Message, SendError
-from tests.outreach.conftest import retryable
+from tests.notification.conftest import retryable
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def _delivery() -> NotificationDelivery:
 
 
 def test_a_reminder_is_sent_once_to_the_evaluators_phone(reminder, sender):
-    assert outreach_jobs.deliver_notifications()["sent"] == 1
-    assert outreach_jobs.deliver_notifications()["sent"] == 0
+    assert notification_jobs.deliver_notifications()["sent"] == 1
+    assert notification_jobs.deliver_notifications()["sent"] == 0
     assert len(sender.sent) == 1
     message = sender.sent[0]
     assert (message.channel, message.recipient) == ("sms", "13912345678")
@@ -45,35 +45,35 @@ def test_a_reminder_is_sent_once_to_the_evaluators_phone(reminder, sender):
 def test_a_failing_gateway_is_retried_with_growing_pauses_until_it_gives_up(reminder, sender, clock):
     sender.failures = [retryable() for _ in range(5)]
     start = clock.now()
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     assert (_delivery().state, _delivery().next_attempt_at) == ("retry", start + timedelta(seconds=60))
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     assert len(sender.sent) == 1  # not due yet
     for pause in (60, 120, 240, 480):
         clock.advance(seconds=pause)
-        outreach_jobs.deliver_notifications()
+        notification_jobs.deliver_notifications()
     delivery = _delivery()
     assert (len(sender.sent), delivery.attempts, delivery.state) == (5, 5, "failed")
     assert str(delivery.notification.status) == "failed"
     clock.advance(days=1)
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     assert len(sender.sent) == 5
 
 
 def test_a_retry_that_succeeds_is_sent(reminder, sender, clock):
     sender.failures = [retryable()]
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     clock.advance(seconds=60)
-    assert outreach_jobs.deliver_notifications()["sent"] == 1
+    assert notification_jobs.deliver_notifications()["sent"] == 1
     assert (_delivery().state, _delivery().attempts) == ("sent", 2)
 
 
 @pytest.mark.parametrize("error", [SendError("号码无效", retryable=False), RuntimeError("boom")])
 def test_permanent_or_unknown_failures_are_not_retried(reminder, sender, clock, error):
     sender.failures = [error]
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     clock.advance(days=1)
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     assert (len(sender.sent), _delivery().state) == (1, "failed")
 
 
@@ -85,7 +85,7 @@ def test_a_delivery_interrupted_while_sending_is_never_sent_again(reminder, send
     db.session.commit()
     assert not outbox.claim(delivery_id)  # a second worker cannot take it
     clock.advance(minutes=11)
-    assert outreach_jobs.deliver_notifications()["swept"] == 1
+    assert notification_jobs.deliver_notifications()["swept"] == 1
     assert sender.sent == []
     assert _delivery().state == "failed"
 
@@ -97,14 +97,14 @@ def test_lifecycle_notifications_go_through_the_same_outbox(sender, open_case, c
     notifications.record(kind="rectify_reminder", case_id=case.case_id, org_unit_id=world.units["A-HR"].id,
                          payload={"case_no": case.case.case_no, "deadline": "2026-11-27"}, actor="test")
     db.session.commit()
-    outreach_jobs.deliver_notifications()
+    notification_jobs.deliver_notifications()
     assert [m.channel for m in sender.sent] == ["internal"]
     listed = outbox.for_case(case.case_id)
     assert listed[0]["delivery"]["state"] == "sent"
 
 
 def test_the_logging_sender_masks_the_phone_number(caplog):
-    caplog.set_level(logging.INFO, logger="app.outreach.senders")
+    caplog.set_level(logging.INFO, logger="app.notification.senders")
     LoggingSender().send(Message(1, "evaluation_reminder", "sms", "13912345678", "欢迎评价"))
     assert "139****5678" in caplog.text and "13912345678" not in caplog.text
 
