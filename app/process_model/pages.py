@@ -16,6 +16,7 @@ from app.errors import NotFoundError, ValidationError
 from app.policy import calendar_years as calendar_uploads
 from app.policy import profiles
 from app.process_model import parameters, rule_pages, versions
+from app.process_model.drafts import save_draft
 from app.process_model.impact import calculator
 from app.process_model.models import ImpactPreview, ModelStatus
 from app.process_model.rule_pages import rule_view
@@ -187,17 +188,11 @@ def save(process_id: str):
     if len(xml.encode()) > MAX_XML_BYTES:
         problems.append({"element": "", "line": None, "message": f"BPMN 过大（上限 {MAX_XML_BYTES} 字节）"})
     if not problems and request.form.get("intent") == "save":
-        try:
-            model = versions.add_upload(process_id=process_id, bpmn_xml=xml, forms=forms, test_cases=tests,
-                                        comment=comment or None, actor=page_principal().label,
-                                        actor_id=page_principal().user.id, source="editor")
-        except ModelError as err:
-            db.session.rollback()
-            problems = err.problems
-        else:
-            db.session.commit()
-            flash(f"已保存为草稿第 {model.version} 版，校验通过。确认无误后可部署。")
-            return redirect(url_for("model_pages.version", process_id=process_id, version=model.version))
+        done, problems = save_draft(lambda number: f"已保存为草稿第 {number} 版，校验通过。确认无误后可部署。",
+                                    process_id=process_id, bpmn_xml=xml, forms=forms, test_cases=tests,
+                                    comment=comment or None, source="editor")
+        if done:
+            return done
     elif not problems:
         result = versions.check_upload(process_id=process_id, bpmn_xml=xml, forms=forms, test_cases=tests)
         problems = result["problems"]
@@ -249,18 +244,12 @@ def upload(process_id: str):
     if file is None or not file.filename:
         problems.append({"element": "file", "line": None, "message": "请选择 BPMN 文件"})
     if not problems:
-        try:
-            model = versions.add_upload(process_id=process_id, bpmn_xml=file.read(MAX_XML_BYTES + 1), forms=forms,
-                                        test_cases=tests, comment=request.form.get("comment", "").strip() or None,
-                                        actor=page_principal().label, actor_id=page_principal().user.id,
-                                        source=f"upload:{file.filename}"[:255])
-        except ModelError as err:
-            db.session.rollback()
-            problems = err.problems
-        else:
-            db.session.commit()
-            flash(f"已上传并保存为草稿第 {model.version} 版，校验通过。")
-            return redirect(url_for("model_pages.version", process_id=process_id, version=model.version))
+        done, problems = save_draft(lambda number: f"已上传并保存为草稿第 {number} 版，校验通过。",
+                                    process_id=process_id, bpmn_xml=file.read(MAX_XML_BYTES + 1), forms=forms,
+                                    test_cases=tests, comment=request.form.get("comment", "").strip() or None,
+                                    source=f"upload:{file.filename}"[:255])
+        if done:
+            return done
     rows = [(row, versions.all_versions(row["process_id"])) for row in versions.overview()]
     return render_template("models/index.html", rows=rows, profile=profiles.active(), problems=problems,
                            upload_process=process_id), 422

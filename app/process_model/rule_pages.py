@@ -8,15 +8,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.db import db
 from app.errors import NotFoundError
 from app.policy import profiles
 from app.process_model import diffs, parameters, versions
 from app.process_model import form_editor as form_editor_rules
+from app.process_model.drafts import save_draft
 from app.process_model.models import ProcessModel
 from app.user.models import Role
-from app.web.access import page_principal, roles_required
-from app.workflow.errors import ModelError
+from app.web.access import roles_required
 
 # Values of the deployment's policy profile that are not the model's: shown beside the parameters.
 PROFILE_VALUES = (
@@ -55,19 +54,13 @@ def change_parameters(process_id: str, version: int):
         return redirect(url_for("model_pages.version", process_id=process_id, version=version))
     if not problems:
         comment = (request.form.get("comment") or "").strip()[:2000] or "；".join(c["text"] for c in changed)
-        try:
-            model = versions.add_upload(
-                process_id=process_id, bpmn_xml=parameters.write(base.bpmn_xml, values), forms=base.forms,
-                test_cases=base.test_cases, comment=comment, actor=page_principal().label,
-                actor_id=page_principal().user.id, source="parameters", deploy=False)
-        except ModelError as err:
-            db.session.rollback()
-            problems = err.problems
-        else:
-            db.session.commit()
-            flash(f"已保存为草稿第 {model.version} 版（{comment}），校验与测试用例全部通过。"
-                  "可先查看影响预估，确认后部署。")
-            return redirect(url_for("model_pages.version", process_id=process_id, version=model.version))
+        done, problems = save_draft(
+            lambda number: f"已保存为草稿第 {number} 版（{comment}），校验与测试用例全部通过。"
+                           "可先查看影响预估，确认后部署。",
+            process_id=process_id, bpmn_xml=parameters.write(base.bpmn_xml, values), forms=base.forms,
+            test_cases=base.test_cases, comment=comment, source="parameters", deploy=False)
+        if done:
+            return done
     base = versions.get_version(process_id, version)
     return render_template("models/version.html", model=base, problems=problems,
                            **rule_view(base, entered=values)), 422
@@ -98,18 +91,12 @@ def save_form(process_id: str, version: int, name: str):
     if not problems:
         title = schema.get("title", name)
         comment = (request.form.get("comment") or "").strip()[:2000] or f"修改表单“{title}”"
-        try:
-            model = versions.add_upload(
-                process_id=process_id, bpmn_xml=base.bpmn_xml, forms={**base.forms, name: schema},
-                test_cases=base.test_cases, comment=comment, actor=page_principal().label,
-                actor_id=page_principal().user.id, source="form-editor", deploy=False)
-        except ModelError as err:
-            db.session.rollback()
-            problems = err.problems
-        else:
-            db.session.commit()
-            flash(f"已保存为草稿第 {model.version} 版（{comment}），校验与测试用例全部通过。确认无误后可部署。")
-            return redirect(url_for("model_pages.version", process_id=process_id, version=model.version))
+        done, problems = save_draft(
+            lambda number: f"已保存为草稿第 {number} 版（{comment}），校验与测试用例全部通过。确认无误后可部署。",
+            process_id=process_id, bpmn_xml=base.bpmn_xml, forms={**base.forms, name: schema},
+            test_cases=base.test_cases, comment=comment, source="form-editor", deploy=False)
+        if done:
+            return done
     base = versions.get_version(process_id, version)
     return render_template("models/form_editor.html", model=base, name=name, schema=schema,
                            rows=form_editor_rules.rows(schema), problems=problems), 422
