@@ -1,5 +1,6 @@
-"""Property-based run over every operation of the OpenAPI document (Schemathesis), as an integration client, a
-handler and a supervisor: no input, valid or not, may give a server error or an answer its schema does not describe.
+"""Property-based run over every operation of the OpenAPI document (Schemathesis), as each role that uses the
+API (integration client, handler, supervisor, supervision lead, auditor, policy administrator): no input, valid or
+not, may give a server error or an answer its schema does not describe.
 
 Fixed seed (derandomized) and a bounded number of examples per operation and mode, so a run is repeatable and takes
 a minute or two per database; HCP_FUZZ_EXAMPLES raises the count for a deeper run. A few evaluations (anonymous and
@@ -25,7 +26,8 @@ from app.db import db
 from app.task.models import CaseTask
 
 EXAMPLES = int(os.environ.get("HCP_FUZZ_EXAMPLES", "8"))
-ROLES = {"integration": "client_c", "handler": "handler_a", "supervisor": "supervisor_a"}
+ROLES = {"integration": "client_c", "handler": "handler_a", "supervisor": "supervisor_a",
+         "supervisor_lead": "sup_lead_a", "auditor": "auditor_c", "policy_admin": "policy_c"}
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
