@@ -16,7 +16,7 @@ from app.errors import NotFoundError, ValidationError
 from app.policy import calendar_years as calendar_uploads
 from app.policy import profiles
 from app.process_model import parameters, rule_pages, versions
-from app.process_model.drafts import save_draft
+from app.process_model.draft_pages import save_draft
 from app.process_model.impact import calculator
 from app.process_model.models import ImpactPreview, ModelStatus
 from app.process_model.rule_pages import rule_view

@@ -12,7 +12,7 @@ from app.errors import NotFoundError
 from app.policy import profiles
 from app.process_model import diffs, parameters, versions
 from app.process_model import form_editor as form_editor_rules
-from app.process_model.drafts import save_draft
+from app.process_model.draft_pages import save_draft
 from app.process_model.models import ProcessModel
 from app.user.models import Role
 from app.web.access import roles_required

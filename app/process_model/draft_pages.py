@@ -1,4 +1,5 @@
-"""Saving a draft version from a page: one commit and a redirect to it when it validates, its problems when not."""
+"""Saving a draft version from a page (a page helper, so it owns the commit): one commit and a redirect to the
+new version when it validates, its problems when not."""
 from __future__ import annotations
 
 from collections.abc import Callable
