@@ -126,18 +126,24 @@ NOTIFYING_INIT = ('<spiffworkflow:property name="parameter:sign_for_days" value=
                   '<spiffworkflow:property name="parameter:sign_for_days" value="1" />')
 
 
-def test_a_start_with_effects_is_mirrored_case_by_case_with_the_same_result(world, clock, make_service_case):
+def _one_alone_two_in_bulk(clock, make_service_case, change: tuple[str, str], comment: str):
+    """Deploys the default model with ``change`` made, opens one bad review alone and two in a batch; returns the
+    lone case's snapshot and the batch's results."""
     xml, forms = read_model_files(versions.DEFAULT_MODELS["bad_review"])
-    assert NOTIFYING_INIT[0] in xml
-    versions.add_version(process_id="bad_review", bpmn_xml=xml.replace(*NOTIFYING_INIT), forms=forms,
-                         source="test", actor="policy_c", comment="签收前通知责任部门")
+    assert change[0] in xml
+    versions.add_version(process_id="bad_review", bpmn_xml=xml.replace(*change), forms=forms,
+                         source="test", actor="policy_c", comment=comment)
     db.session.commit()
     principal = Principal.for_user(get_by_username("client_c"))
     alone = service.create(_row(clock, make_service_case().case_no, 1, True), principal=principal)
     results = bulk.intake_many([_row(clock, make_service_case().case_no, 1, True) for _ in range(2)],
                                principal=principal)
     db.session.commit()
-    reference = _snapshot(alone.bad_review_case.id)
+    return _snapshot(alone.bad_review_case.id), results
+
+
+def test_a_start_with_effects_is_mirrored_case_by_case_with_the_same_result(world, clock, make_service_case):
+    reference, results = _one_alone_two_in_bulk(clock, make_service_case, NOTIFYING_INIT, "签收前通知责任部门")
     assert "notification.recorded" in [event[1] for event in reference["events"]]
     for result in results:
         assert _snapshot(result.bad_review_case_id) == reference
@@ -159,16 +165,7 @@ SIGN_FOR_TIMER = ("</bpmn:process>", """<bpmn:boundaryEvent id="sign_for_reminde
 
 
 def test_timers_armed_by_the_start_are_copied_with_ids_of_their_own(world, clock, make_service_case):
-    xml, forms = read_model_files(versions.DEFAULT_MODELS["bad_review"])
-    versions.add_version(process_id="bad_review", bpmn_xml=xml.replace(*SIGN_FOR_TIMER), forms=forms,
-                         source="test", actor="policy_c", comment="签收期限届满时提醒")
-    db.session.commit()
-    principal = Principal.for_user(get_by_username("client_c"))
-    alone = service.create(_row(clock, make_service_case().case_no, 1, True), principal=principal)
-    results = bulk.intake_many([_row(clock, make_service_case().case_no, 1, True) for _ in range(2)],
-                               principal=principal)
-    db.session.commit()
-    reference = _snapshot(alone.bad_review_case.id)
+    reference, results = _one_alone_two_in_bulk(clock, make_service_case, SIGN_FOR_TIMER, "签收期限届满时提醒")
     assert [bpmn_id for bpmn_id, _ in reference["timers"]] == ["sign_for_reminder"]
     copies = [r.bad_review_case_id for r in results]
     for case_id in copies:
